@@ -14,12 +14,12 @@ SHARED = Path(os.environ.get("ANALYSIS_SHARED", REPO.parent / "shared"))
 CORPORA = SHARED / "corpora"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpora_dir() -> Path:
     """The folder of real third-party corpora; skips the test when it is absent."""
     if not CORPORA.is_dir():

@@ -1,0 +1,296 @@
+"""Finding input files, decoding their bytes and reading text, Markdown and HTML articles.
+
+Private helpers of :mod:`analysis.corpus`. Every reader returns :class:`RawDoc` records; a file
+that cannot be read becomes a record with a ``skip_reason`` instead of an exception, so that
+every input ends in the manifest.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + TABLE_SUFFIXES
+
+#: File stems that document a corpus rather than belong to it (README.TXT of the BBC corpus).
+_DOCUMENTATION_STEMS = {"readme", "license", "licence", "copying", "changelog", "notice", "citation"}
+#: A file of class names beside a header-less table (ag_news ships one).
+LABEL_FILE_NAME = "classes.txt"
+
+#: Encodings that charset-normalizer may choose between when a file is not UTF-8.
+_FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp1250", "utf_16"]
+_BINARY_PROBE_BYTES = 8192
+
+Kind = Literal["text", "html", "table"]
+
+
+class CorpusError(ValueError):
+    """A corpus input the user can fix: a missing path, a table without a text column, ..."""
+
+
+CorpusError.__module__ = "analysis.corpus"
+
+
+@dataclass
+class RawDoc:
+    """One input article before cleaning (one file, or one row of a table).
+
+    ``skip_reason`` is set when the input could not be read; such a record reaches the
+    manifest only.
+    """
+
+    input: str
+    article_id: str
+    collection: str
+    kind: Kind
+    text: str = ""
+    title: str = ""
+    date: object = None
+    source: str = ""
+    url: str = ""
+    author: str = ""
+    site: str = ""
+    skip_reason: str = ""
+
+
+# --- discovery ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file found under the corpus root, with its article id and collection."""
+
+    path: Path
+    article_id: str
+    collection: str
+    skip_reason: str = ""
+
+
+def find_inputs(path: Path) -> list[InputFile]:
+    """Every non-hidden file under ``path`` (or ``path`` itself), in sorted order.
+
+    Files the loader does not read (unsupported types, README files, class-name files) are
+    returned with a ``skip_reason`` so that they still reach the manifest.
+
+    Raises
+    ------
+    CorpusError
+        When ``path`` does not exist or holds no file of a supported type.
+    """
+    if not path.exists():
+        raise CorpusError(f"corpus path '{path}' does not exist; pass a folder or a file of articles")
+    if path.is_file():
+        root, files = path.parent, [path]
+    else:
+        root = path
+        files = sorted(
+            (p for p in path.rglob("*") if p.is_file() and not _is_hidden(p.relative_to(path))),
+            key=lambda p: p.relative_to(path).as_posix(),
+        )
+    inputs = [_input_file(p, root) for p in files]
+    if not any(not f.skip_reason for f in inputs):
+        listed = "/".join(SUPPORTED_SUFFIXES)
+        if path.is_file():
+            raise CorpusError(f"corpus file '{path}' is not an article file: {inputs[0].skip_reason}; "
+                              f"pass a {listed} file or a folder of them")
+        raise CorpusError(
+            f"corpus folder '{path}' holds no {listed} files to read"
+            + (f" (found {len(inputs)} other files)" if inputs else " (it is empty)")
+        )
+    return inputs
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+
+
+def _input_file(path: Path, root: Path) -> InputFile:
+    relative = path.relative_to(root)
+    article_id = relative.with_suffix("").as_posix()
+    collection = relative.parent.as_posix() if relative.parent != Path(".") else ""
+    suffix = path.suffix.lower()
+    reason = ""
+    if suffix not in SUPPORTED_SUFFIXES:
+        reason = f"unsupported file type '{path.suffix or path.name}'"
+    elif path.stem.lower() in _DOCUMENTATION_STEMS:
+        reason = f"documentation file ({path.name})"
+    elif path.name.lower() == LABEL_FILE_NAME and _sibling_tables(path):
+        reason = f"class names for {_sibling_tables(path)[0].name}"
+    return InputFile(path, article_id, collection, reason)
+
+
+def _sibling_tables(path: Path) -> list[Path]:
+    return sorted(p for p in path.parent.iterdir() if p.suffix.lower() in (".csv", ".tsv"))
+
+
+def label_names(table_path: Path) -> list[str]:
+    """Class names from a ``classes.txt`` beside ``table_path`` (line i names class i), or []."""
+    label_file = next((p for p in table_path.parent.iterdir() if p.name.lower() == LABEL_FILE_NAME), None)
+    if label_file is None:
+        return []
+    text, _ = decode_bytes(label_file.read_bytes())
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes) -> tuple[str | None, str]:
+    """Decode file bytes to NFC text, repairing classic UTF-8-read-as-cp1252 mojibake.
+
+    Returns
+    -------
+    text : str or None
+        The decoded text (line ends normalised to "\\n"), None when unreadable.
+    reason : str
+        Why the bytes could not be decoded ("empty file", "binary file", "undecodable ..."),
+        or "" on success.
+    """
+    if not data.strip():
+        return None, "empty file"
+    text = _decode_with_bom(data)
+    if text is None:
+        if _looks_binary(data):
+            return None, "binary file"
+        text = _decode_without_bom(data)
+        if text is None:
+            return None, "undecodable text (not UTF-8, Windows-1252 or Latin-1)"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", repair_mojibake(text))
+    if not text.strip():
+        return None, "empty file"
+    return text, ""
+
+
+def _decode_with_bom(data: bytes) -> str | None:
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    return None
+
+
+def _looks_binary(data: bytes) -> bool:
+    probe = data[:_BINARY_PROBE_BYTES]
+    if b"\x00" in probe:
+        return True
+    controls = sum(1 for byte in probe if byte < 32 and byte not in (9, 10, 12, 13))
+    return controls > 0.05 * len(probe)
+
+
+def _decode_without_bom(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data, cp_isolation=_FALLBACK_ENCODINGS))
+    if not matches:
+        return None
+    # Western European text decodes equally well as cp1250 and cp1252: break ties by preference.
+    best = min(
+        matches,
+        key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), _FALLBACK_ENCODINGS.index(m.encoding)),
+    )
+    return str(best)
+
+
+#: cp1252 renderings of UTF-8 lead bytes (0xC2-0xF4) and continuation bytes (0x80-0xBF).
+_LEAD = "".join(bytes([b]).decode("cp1252") for b in range(0xC2, 0xF5))
+_CONT = "".join(bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xC0)) + "\x81\x8d\x8f\x90\x9d"
+_MOJIBAKE_RE = re.compile(f"[{re.escape(_LEAD)}][{re.escape(_CONT)}]{{1,3}}")
+_MOJIBAKE_HINT_RE = re.compile("â€|Ã[\u0080-\u00bf\u0152-\u2122]|Â[\u00a0-\u00bf]")
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as Windows-1252 ("Itâ€™s" -> "It’s", "PerÃº" -> "Perú").
+
+    Only runs of characters that re-encode to one valid UTF-8 character are replaced, so text
+    that merely contains "â" or "Ã" is left alone.
+    """
+    if not _MOJIBAKE_HINT_RE.search(text):
+        return text
+    return _MOJIBAKE_RE.sub(_repair_run, text)
+
+
+def _repair_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    try:
+        raw = b"".join(_cp1252_byte(ch) for ch in run)
+        fixed = raw.decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return run
+    return fixed if len(fixed) == 1 else run
+
+
+def _cp1252_byte(ch: str) -> bytes:
+    return ch.encode("latin-1") if ch in "\x81\x8d\x8f\x90\x9d" else ch.encode("cp1252")
+
+
+# --- file readers ---------------------------------------------------------------------------
+
+
+def read_text_file(item: InputFile) -> RawDoc:
+    """Read a .txt or .md article; Markdown markup is reduced to plain text."""
+    doc = RawDoc(str(item.path), item.article_id, item.collection, "text")
+    text, reason = _read_decoded(item.path)
+    if text is None:
+        doc.skip_reason = reason
+        return doc
+    doc.text = _markdown_to_text(text) if item.path.suffix.lower() == ".md" else text
+    return doc
+
+
+def _read_decoded(path: Path) -> tuple[str | None, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, f"unreadable file ({error.strerror or error})"
+    return decode_bytes(data)
+
+
+_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE)
+_MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+_MD_FRONT_MATTER_RE = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+
+
+def _markdown_to_text(text: str) -> str:
+    text = _MD_FRONT_MATTER_RE.sub("", text)
+    text = _MD_HEADING_RE.sub(r"\1", text)
+    text = _MD_LINK_RE.sub(r"\1", text)
+    return _MD_EMPHASIS_RE.sub(r"\2", text)
+
+
+def read_html_file(item: InputFile) -> RawDoc:
+    """Read an .html/.htm page with trafilatura (offline): main text, title, date, author, site."""
+    doc = RawDoc(str(item.path), item.article_id, item.collection, "html")
+    html, reason = _read_decoded(item.path)
+    if html is None:
+        doc.skip_reason = reason
+        return doc
+    import trafilatura
+
+    try:
+        found = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    except Exception as error:  # trafilatura raises assorted lxml errors on broken pages
+        doc.skip_reason = f"unparseable HTML ({type(error).__name__})"
+        return doc
+    if hasattr(found, "as_dict"):  # trafilatura 2 returns a Document, 1.x a dict
+        found = found.as_dict()
+    if not found or not (found.get("text") or "").strip():
+        doc.skip_reason = "no main text found in HTML"
+        return doc
+    doc.text = found["text"]
+    doc.title = (found.get("title") or "").strip()
+    doc.date = found.get("date")
+    doc.author = (found.get("author") or "").strip()
+    doc.url = (found.get("url") or "").strip()
+    doc.site = (found.get("sitename") or found.get("hostname") or "").strip()
+    return doc

@@ -1,0 +1,391 @@
+"""Reading articles from tables: .csv, .tsv, .jsonl and .parquet, one article per row.
+
+Private helpers of :mod:`analysis.corpus`. Columns are mapped to the roles text, title, date,
+source, url, id and collection, either as the user names them or by common column names;
+header-less CSV files (such as ag_news: class, title, description) are mapped by content.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._metadata import domain_of
+from ._readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names
+
+Header = bool | Literal["auto"]
+ROLES = ("text", "title", "date", "source", "url", "id", "author", "collection")
+
+#: Column names recognised for each role, best first (compared lower-case, "_" for spaces).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content", "article", "article_text", "full_text", "maintext", "story",
+             "description", "summary"),
+    "title": ("title", "headline", "heading"),
+    "date": ("date", "published", "published_at", "publish_date", "pubdate", "date_published",
+             "datetime", "timestamp", "time"),
+    "source": ("source", "outlet", "publisher", "source_name", "media", "newspaper", "site"),
+    "url": ("url", "link", "href", "permalink", "source_url"),
+    "id": ("id", "article_id", "doc_id", "docid", "uid", "guid"),
+    "author": ("author", "authors", "byline", "writer"),
+    "collection": ("collection", "category", "class", "label", "section", "topic"),
+}
+_ALL_ALIASES = {alias for aliases in _ALIASES.values() for alias in aliases}
+_SAMPLE_ROWS = 200
+_MAX_CLASS_VALUES = 20
+_FIELD_SIZE_LIMIT = 50_000_000
+#: A table with this column holds passages (annotations, model output), not articles.
+_PASSAGE_ID_COLUMN = "passage_id"
+
+
+@dataclass
+class Table:
+    """Rows of one table file: column names, good rows by number, and unreadable rows."""
+
+    columns: list[str]
+    headerless: bool
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_table(item: InputFile, columns: dict[str, str | int | None], header: Header) -> list[RawDoc]:
+    """Read every row of a table file as a :class:`RawDoc` (unreadable rows carry a skip reason).
+
+    Parameters
+    ----------
+    item : InputFile
+    columns : dict
+        Role ("text", "title", ...) -> column name (or position for a header-less CSV); None
+        lets the role be detected.
+    header : True, False or "auto"
+        Whether a CSV/TSV starts with a header row; "auto" decides from the first row.
+
+    Raises
+    ------
+    CorpusError
+        When no text column can be found or a named column is missing.
+    """
+    table, reason = _load(item, header)
+    if table is not None and _PASSAGE_ID_COLUMN in {_normal_name(name) for name in table.columns}:
+        table, reason = None, f"passage table, not articles (it has a {_PASSAGE_ID_COLUMN} column)"
+    if table is None:
+        return [RawDoc(str(item.path), item.article_id, item.collection, "table", skip_reason=reason)]
+    mapping = _map_columns(table, columns, item)
+    labels = _class_labels(item, table, mapping.get("collection"))
+    docs = [_row_doc(item, number, row, mapping, labels) for number, row in table.rows]
+    docs += [
+        RawDoc(f"{item.path}:{number}", f"{item.article_id}:{number}", item.collection, "table", skip_reason=why)
+        for number, why in table.bad_rows
+    ]
+    if not docs:
+        return [RawDoc(str(item.path), item.article_id, item.collection, "table", skip_reason="table has no rows")]
+    return sorted(docs, key=lambda doc: _row_number(doc.input))
+
+
+def _row_number(input_name: str) -> int:
+    return int(input_name.rsplit(":", 1)[1])
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def _load(item: InputFile, header: Header) -> tuple[Table | None, str]:
+    suffix = item.path.suffix.lower()
+    if suffix == ".parquet":
+        return _load_parquet(item)
+    try:
+        data = item.path.read_bytes()
+    except OSError as error:
+        return None, f"unreadable file ({error.strerror or error})"
+    text, reason = decode_bytes(data)
+    if text is None:
+        return None, reason
+    if suffix == ".jsonl":
+        return _load_jsonl(text), ""
+    return _load_delimited(text, "\t" if suffix == ".tsv" else ",", header), ""
+
+
+def _load_parquet(item: InputFile) -> tuple[Table | None, str]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(item.path)
+    except Exception as error:  # pyarrow raises several error types on bad files
+        return None, f"unreadable Parquet file ({type(error).__name__})"
+    table = Table([str(c) for c in frame.columns], headerless=False)
+    for number, record in enumerate(frame.to_dict("records"), start=1):
+        table.rows.append((number, {str(k): v for k, v in record.items()}))
+    return table, ""
+
+
+def _load_jsonl(text: str) -> Table:
+    table = Table([], headerless=False)
+    seen: dict[str, None] = {}
+    lines = [line for line in text.split("\n") if line.strip()]
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            table.bad_rows.append((number, f"unreadable JSON line ({error.msg})"))
+            continue
+        if not isinstance(record, dict):
+            table.bad_rows.append((number, "unreadable JSON line (not an object)"))
+            continue
+        seen.update(dict.fromkeys(str(k) for k in record))
+        table.rows.append((number, {str(k): v for k, v in record.items()}))
+    table.columns = list(seen)
+    return table
+
+
+@contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _load_delimited(text: str, delimiter: str, header: Header) -> Table:
+    with _csv_field_limit(_FIELD_SIZE_LIMIT):
+        records = _parse_records(text, delimiter)
+    good = [fields for _, fields in records if fields is not None]
+    if not good:
+        bad = [(number, why) for number, (why, _) in enumerate(records, start=1)]
+        return Table([], headerless=header is False, bad_rows=bad)
+    has_header = _first_row_is_header(good[0]) if header == "auto" else bool(header)
+    if has_header:
+        first = next(i for i, (_, fields) in enumerate(records) if fields is not None)
+        names = _column_names(records[first][1])
+        records = records[:first] + records[first + 1:]
+    else:
+        names = [str(i) for i in range(max(len(fields) for fields in good))]
+    table = Table(names, headerless=not has_header)
+    records = _reparse_broken(records, text, delimiter, len(names))
+    for number, (where, fields) in enumerate(records, start=1):
+        if fields is None:
+            table.bad_rows.append((number, f"unreadable CSV row ({where})"))
+        elif len(fields) != len(names):
+            table.bad_rows.append(
+                (number, f"unreadable CSV row ({where}: {len(fields)} fields, expected {len(names)})")
+            )
+        else:
+            table.rows.append((number, dict(zip(names, fields))))
+    return table
+
+
+def _reparse_broken(records: list[tuple[str, list[str] | None]], text: str, delimiter: str,
+                    width: int) -> list[tuple[str, list[str] | None]]:
+    """Read a bad record that spans several lines (a stray quote) again, line by line, so that
+    the rows it swallowed are recovered and only the broken line is lost."""
+    lines = text.split("\n")
+    out: list[tuple[str, list[str] | None]] = []
+    for where, fields in records:
+        span = re.fullmatch(r"lines (\d+)-(\d+)", where)
+        if fields is None or len(fields) == width or span is None:
+            out.append((where, fields))
+            continue
+        for number in range(int(span[1]), int(span[2]) + 1):
+            line = lines[number - 1]
+            if line.strip():
+                out.append((f"line {number}", _parse_line(line, delimiter)))
+    return out
+
+
+def _parse_line(line: str, delimiter: str) -> list[str] | None:
+    try:
+        return next(csv.reader([line], delimiter=delimiter, strict=False), None)
+    except csv.Error:
+        return None
+
+
+def _parse_records(text: str, delimiter: str) -> list[tuple[str, list[str] | None]]:
+    """Split delimited text into records: (physical lines, fields), fields None when unreadable."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
+    records: list[tuple[str, list[str] | None]] = []
+    last_line = 0
+    while True:
+        try:
+            fields: list[str] | None = next(reader)
+            problem = ""
+        except StopIteration:
+            break
+        except csv.Error as error:
+            fields, problem = None, f": {error}"
+        first, last_line = last_line + 1, reader.line_num
+        where = f"lines {first}-{last_line}" if last_line > first else f"line {last_line}"
+        if fields is None or any(value.strip() for value in fields):
+            records.append((where + problem, fields))
+    return records
+
+
+def _first_row_is_header(fields: list[str]) -> bool:
+    """Whether a CSV's first row names columns (short, distinct labels) rather than holds data."""
+    names = [value.strip() for value in fields]
+    if any(_normal_name(name) in _ALL_ALIASES for name in names):
+        return True
+    looks_like_labels = all(
+        name and len(name) <= 30 and len(name.split()) <= 3 and not re.fullmatch(r"[\d.,:/ -]+", name)
+        for name in names
+    )
+    return looks_like_labels and len(set(names)) == len(names)
+
+
+def _column_names(fields: list[str]) -> list[str]:
+    return [value.strip() or f"column_{i}" for i, value in enumerate(fields)]
+
+
+def _normal_name(name: str) -> str:
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
+# --- column mapping -------------------------------------------------------------------------
+
+
+def _map_columns(table: Table, chosen: dict[str, str | int | None], item: InputFile) -> dict[str, str]:
+    """Role -> column name, from the user's choices, then column names, then content."""
+    mapping: dict[str, str] = {}
+    for role, choice in chosen.items():
+        if choice is not None:
+            mapping[role] = _check_column(table, role, choice, item)
+    if table.headerless:
+        _map_by_content(table, mapping)
+    else:
+        _map_by_name(table, mapping)
+    if "text" not in mapping:
+        raise CorpusError(
+            f"no text column in '{item.path}': it has columns {table.columns}; "
+            "pass text_column=... to name the column that holds the article text"
+        )
+    return mapping
+
+
+def _check_column(table: Table, role: str, choice: str | int, item: InputFile) -> str:
+    name = str(choice)
+    if name in table.columns:
+        return name
+    raise CorpusError(
+        f"{role}_column={choice!r} is not a column of '{item.path}': it has columns {table.columns}"
+        + (" (a header-less file's columns are numbered from 0)" if table.headerless else "")
+    )
+
+
+def _map_by_name(table: Table, mapping: dict[str, str]) -> None:
+    by_normal = {_normal_name(name): name for name in table.columns}
+    for role in ROLES:
+        if role in mapping:
+            continue
+        taken = set(mapping.values())
+        for alias in _ALIASES[role]:
+            name = by_normal.get(alias)
+            if name is not None and name not in taken:
+                mapping[role] = name
+                break
+
+
+def _map_by_content(table: Table, mapping: dict[str, str]) -> None:
+    """Header-less table: the longest column is the text, the next the title, a few-valued one the class."""
+    sample = [row for _, row in table.rows[:_SAMPLE_ROWS]]
+    if not sample:
+        return
+    free = [name for name in table.columns if name not in mapping.values()]
+    lengths = {name: sum(len(str(row[name])) for row in sample) / len(sample) for name in free}
+    classes = [name for name in free if _looks_like_class([str(row[name]).strip() for row in sample])]
+    wordy = sorted(
+        (name for name in free if name not in classes and lengths[name] >= 12),
+        key=lambda name: -lengths[name],
+    )
+    if "text" not in mapping and wordy:
+        mapping["text"] = wordy.pop(0)
+    if "title" not in mapping and wordy:
+        mapping["title"] = wordy.pop(0)
+    if "collection" not in mapping and classes:
+        mapping["collection"] = classes[0]
+
+
+def _looks_like_class(values: list[str]) -> bool:
+    """Short labels that repeat (few distinct values), and not dates."""
+    distinct = set(values)
+    if not 1 < len(distinct) <= _MAX_CLASS_VALUES or len(distinct) == len(values):
+        return False
+    return all(len(v) <= 30 and len(v.split()) <= 3 and not re.search(r"\d{4}|\d/\d", v) for v in distinct)
+
+
+def _class_labels(item: InputFile, table: Table, column: str | None) -> dict[str, str]:
+    """Class number -> name from a classes.txt beside the table, when the numbers fit it."""
+    if column is None or item.path.suffix.lower() not in (".csv", ".tsv"):
+        return {}
+    names = label_names(item.path)
+    numbers = {str(row[column]).strip() for _, row in table.rows}
+    mapping = {str(i): name for i, name in enumerate(names, start=1)}
+    return mapping if numbers and numbers <= mapping.keys() else {}
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def _row_doc(item: InputFile, number: int, row: dict[str, object], mapping: dict[str, str],
+             labels: dict[str, str]) -> RawDoc:
+    def cell(role: str) -> str:
+        return clean_cell(row.get(mapping[role])) if role in mapping else ""
+
+    title, text, url = cell("title"), cell("text"), cell("url")
+    collection = cell("collection")
+    doc = RawDoc(
+        input=f"{item.path}:{number}",
+        article_id=cell("id") or f"{item.article_id}:{number}",
+        collection=labels.get(collection, collection) if "collection" in mapping else item.collection,
+        kind="table",
+        text=join_title(title, text),
+        title=title,
+        date=row.get(mapping["date"]) if "date" in mapping else None,
+        source=cell("source") or domain_of(url),
+        url=url,
+        author=cell("author"),
+        site=domain_of(url),
+    )
+    if not text:
+        doc.skip_reason = "empty text"
+    return doc
+
+
+_ENTITY_RE = re.compile(r"(?<![&\w])#(\d{2,4});|(?<![&\w])(quot|amp|lt|gt|nbsp);")
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+_BACKSLASH_RE = re.compile(r"\s*\\+\s*")
+
+
+def clean_cell(value: object) -> str:
+    """A table cell as plain text: HTML entities (also ag_news' "#39;") decoded, tags dropped,
+    backslash line-break escapes turned into spaces."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    text = _ENTITY_RE.sub(_entity, text)
+    text = html.unescape(text)
+    text = _TAG_RE.sub(" ", text)
+    text = _BACKSLASH_RE.sub(" ", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _entity(match: re.Match[str]) -> str:
+    if match.group(2):
+        return f"&{match.group(2)};"
+    code = int(match.group(1))
+    if 128 <= code < 160:  # cp1252 code points written as numeric entities (#151; for an em dash)
+        return bytes([code]).decode("cp1252", errors="replace")
+    return chr(code) if code < 0x110000 else match.group(0)
+
+
+def join_title(title: str, text: str) -> str:
+    """Title and text as one passage-ready text ("Title. Text"), unless the text already starts with it."""
+    if not title or text.startswith(title):
+        return text
+    if not text:
+        return title
+    return f"{title} {text}" if title[-1] in ".!?…" else f"{title}. {text}"
