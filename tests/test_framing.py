@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,3 +184,78 @@ def test_evidence_and_topic_frame_tables():
     assert evidence["passage_id"].tolist() == ["a#001", "a#002"]
     heat = topic_frame_table(table).set_index("frame")
     assert heat.loc["militarization", "share"] == 0.5 and heat.loc["neither", "n"] == 0
+
+
+def test_every_seed_passage_is_hand_coded(seeds_dir):
+    from analysis._framing_cli import read_annotations
+    from analysis.corpus import load_corpus
+
+    passages = load_corpus(seeds_dir, show_progress=False).passages.set_index("passage_id")
+    annotations = read_annotations(seeds_dir / "annotations.csv").set_index("passage_id")
+    assert sorted(annotations.index) == sorted(passages.index)
+    assert (annotations["text"] == passages.loc[annotations.index, "text"]).all()
+    assert (annotations["coder"] != "").all() and set(annotations["label"]) == set(FRAMES)
+
+
+def test_shipped_model_is_validated_and_beats_the_lexicon_baseline():
+    model = FramingClassifier.load()
+    summary = {row["method"]: row for row in model.record_["validation"]["summary"]}
+    assert set(summary) == {"lexicon", "zeroshot", "supervised"}
+    assert model.method_ == max(summary, key=lambda m: summary[m]["macro_f1"])
+    assert summary[model.method_]["macro_f1"] > summary["lexicon"]["macro_f1"]
+    assert sum(c["count"] for c in model.record_["validation"]["confusion"]) == model.record_["trained_on"]["n_annotated"]
+
+
+@pytest.mark.model
+def test_predict_command_writes_the_stable_columns(tmp_path, capsys):
+    from analysis.cli import main
+
+    source = tmp_path / "passages.csv"
+    pd.DataFrame({"id": ["x1", "x2", "x3"], "text": [MIL, ROOT, NEITHER]}).to_csv(source, index=False)
+    target = tmp_path / "predictions.csv"
+    assert main(["framing", "predict", "--input", str(source), "--output", str(target), "--quiet"]) == 0
+    result = pd.read_csv(target)
+    assert list(result.columns) == ["id", "label", "p_militarization", "p_root_cause", "p_neither", "stance"]
+    assert result["id"].tolist() == ["x1", "x2", "x3"]
+    assert result["label"].tolist() == ["militarization", "root_cause", "neither"]
+    np.testing.assert_allclose(result[["p_militarization", "p_root_cause", "p_neither"]].sum(axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(result["stance"], result["p_militarization"] - result["p_root_cause"], atol=1e-5)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"id,body\n1,hello\n", "lacks columns \\['text'\\]; it has \\['id', 'body'\\]"),
+    (b"id,text\n1,fine passage\n2,\n", "1 rows have empty text \\(ids \\['2'\\], CSV rows \\[3\\]\\)"),
+    ("id,text\n1,Operación en Perú\n".encode("latin-1"), "is not UTF-8"),
+    (b"id,text\n1,a\n1,b\n", "repeated: \\['1'\\]"),
+])
+def test_predict_command_bad_input(tmp_path, capsys, content, message):
+    from analysis.cli import main
+
+    source = tmp_path / "bad.csv"
+    source.write_bytes(content)
+    assert main(["framing", "predict", "--input", str(source), "--output", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.model
+def test_export_then_import_grows_the_annotations(tmp_path, seeds_dir, capsys):
+    from analysis.cli import main
+
+    annotations = tmp_path / "annotations.csv"
+    sheet = tmp_path / "sheet.csv"
+    assert main(["framing", "export", "--corpus", str(seeds_dir), "--sample", "6", "--output", str(sheet),
+                 "--annotations", str(annotations), "--quiet"]) == 0
+    coded = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert len(coded) == 6 and (coded["label"] == "").all() and coded["margin"].astype(float).is_monotonic_increasing
+    coded.loc[:3, "label"] = ["neither", "militarization", "root_cause", "neither"]
+    coded.loc[:3, "coder"] = "tester"
+    coded.to_csv(sheet, index=False)
+    assert main(["framing", "import", "--input", str(sheet), "--annotations", str(annotations)]) == 0
+    merged = pd.read_csv(annotations, dtype=str, keep_default_na=False)
+    assert len(merged) == 4 and set(merged["coder"]) == {"tester"}
+    coded.loc[0, "label"] = "maybe"
+    coded.to_csv(sheet, index=False)
+    assert main(["framing", "import", "--input", str(sheet), "--annotations", str(annotations)]) == 2
+    assert "'maybe'" in capsys.readouterr().err

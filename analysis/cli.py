@@ -1,0 +1,107 @@
+"""Command line: ``analysis report``, ``analysis corpus``, ``analysis framing ...``.
+
+Every command fails with a one-line message and a non-zero exit on bad input; ``--help`` on
+each command describes every option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .runner import notebook_parameters, parse_parameters, run_report
+
+    params = parse_parameters(args.param or [], notebook_parameters())
+    record = run_report(args.corpus, args.out, params, notebooks=args.notebook, progress=not args.quiet)
+    seconds = sum(record.get("notebook_seconds", {}).values())
+    print(f"report written to {args.out} ({len(record.get('notebook_seconds', {}))} notebooks, {seconds:.0f} s); "
+          f"inputs: {record.get('manifest_counts', {})}")
+    return 0
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+
+    header = {"auto": "auto", "yes": True, "no": False}[args.header]
+    corpus = load_corpus(args.path, text_column=args.text_column, title_column=args.title_column,
+                         date_column=args.date_column, source_column=args.source_column, id_column=args.id_column,
+                         header=header, language=args.language, date_from=args.date_from, date_to=args.date_to,
+                         drop_duplicates=not args.keep_duplicates, show_progress=not args.quiet)
+    print(corpus.summary())
+    if args.out:
+        corpus.save(args.out)
+        print(f"tables written to {args.out}: articles.parquet, passages.parquet, manifest.csv")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``analysis`` command."""
+    parser = argparse.ArgumentParser(
+        prog="analysis",
+        description="Topic and framing analysis of news about the drug trade and counternarcotics policy: "
+                    "what the coverage talks about and whether it frames the response as militarization "
+                    "or as root causes.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    report = commands.add_parser(
+        "report", help="run the notebooks on a corpus and write figures, tables and report.html",
+        description="Execute notebooks/01-*.ipynb ... 04-report.ipynb with papermill on a corpus. Writes the "
+                    "figures (PNG, SVG, PDF), executed notebooks, tables (Parquet and CSV), run.json and "
+                    "report.html into the output folder.")
+    report.add_argument("--corpus", required=True, help="folder or file of articles (.txt, .md, .html, .csv, "
+                        ".tsv, .jsonl, .parquet), e.g. seeds")
+    report.add_argument("--out", default="figures", help="output folder (default: figures)")
+    report.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                        help="set a notebook parameter, e.g. -p n_topics 8 -p group_by country; repeatable. "
+                             "Names and types are checked against the notebooks before anything runs")
+    report.add_argument("--notebook", action="append", metavar="FILE",
+                        help="run only this notebook (file name, e.g. 02-topics.ipynb); repeatable")
+    report.add_argument("--quiet", action="store_true", help="no progress bars")
+    report.set_defaults(func=_report)
+
+    corpus = commands.add_parser(
+        "corpus", help="load a corpus, print its summary and optionally write its tables",
+        description="Load articles, clean them, split passages, flag duplicates and account for every input "
+                    "(loaded, duplicate or skipped with a reason).")
+    corpus.add_argument("path", help="folder or file of articles")
+    corpus.add_argument("--out", help="write articles.parquet, passages.parquet and manifest.csv here")
+    corpus.add_argument("--text-column", help="column holding the article text (tables; auto-detected if omitted)")
+    corpus.add_argument("--title-column", help="column holding the title (tables)")
+    corpus.add_argument("--date-column", help="column holding the publication date (tables)")
+    corpus.add_argument("--source-column", help="column holding the outlet (tables)")
+    corpus.add_argument("--id-column", help="column holding a unique article id (tables)")
+    corpus.add_argument("--header", choices=["auto", "yes", "no"], default="auto",
+                        help="whether CSV/TSV files have a header row (default: auto)")
+    corpus.add_argument("--language", help="keep only articles in this language (ISO code, e.g. en, es)")
+    corpus.add_argument("--date-from", help="keep articles dated on or after this date (YYYY-MM-DD)")
+    corpus.add_argument("--date-to", help="keep articles dated on or before this date (YYYY-MM-DD)")
+    corpus.add_argument("--keep-duplicates", action="store_true", help="analyse duplicate articles too")
+    corpus.add_argument("--quiet", action="store_true", help="no progress bar")
+    corpus.set_defaults(func=_corpus)
+
+    from ._framing_cli import add_framing_commands
+
+    add_framing_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``analysis`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("analysis: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"analysis: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
