@@ -1,0 +1,184 @@
+"""The report's tables and figures, built from one :class:`~analysis.pipeline.Analysis`.
+
+Notebooks call these functions so that each stays a few lines of calls and prose; the summary
+notebook reuses them without recomputing any model (the tables come from ``out_dir/tables``).
+Each ``*_tables`` function returns tidy DataFrames, each ``*_figures`` function a dict of
+``name -> Figure`` ready for :func:`save_figures`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import figures as fg
+from ._framing_stats import evidence_table, frame_shares, topic_frame_table
+from .pipeline import Analysis
+
+__all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
+           "framing_figures", "save_figures", "topic_record_text", "classifier_text", "summary_text",
+           "GROUP_LABELS"]
+
+UNKNOWN = "(unknown)"
+GROUP_LABELS = {"source": "Outlet", "country": "Country", "collection": "Collection", "language": "Language"}
+
+
+def corpus_tables(run: Analysis) -> dict[str, pd.DataFrame]:
+    """``articles`` (with n_passages) and ``manifest_summary`` (inputs by status and reason)."""
+    corpus = run.load_corpus()
+    counts = corpus.passages.groupby("article_id").size().rename("n_passages")
+    articles = corpus.articles.merge(counts, left_on="article_id", right_index=True, how="left")
+    articles["n_passages"] = articles["n_passages"].fillna(0).astype(int)
+    manifest = corpus.manifest.assign(reason=corpus.manifest["reason"].fillna(""))
+    summary = manifest.groupby(["status", "reason"]).size().rename("inputs").reset_index()
+    return {"articles": articles, "manifest_summary": summary}
+
+
+def corpus_figures(run: Analysis) -> dict[str, Figure]:
+    """Articles per outlet over time; passages per article."""
+    articles = corpus_tables(run)["articles"]
+    loaded = articles[articles["status"] == "loaded"]
+    loaded = loaded.assign(**{run.group_by: loaded[run.group_by].replace("", UNKNOWN)})
+    return {"corpus_articles_over_time": fg.plot_articles_over_time(loaded, by=run.group_by, width="double"),
+            "corpus_passages_per_article": fg.plot_passages_per_article(loaded)}
+
+
+def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
+    """Topic tables plus ``topic_time`` (share per period) and ``topic_by_group``."""
+    from .topics import topics_over_time, topics_per_class
+
+    topics = run.topics()
+    passages = run.passage_table()
+    assigned = passages[["passage_id", "date", run.group_by]].merge(topics["passage_topics"], on="passage_id")
+    tables = {k: v for k, v in topics.items() if isinstance(v, pd.DataFrame)}
+    tables["topic_time"] = topics_over_time(assigned, assigned["date"])
+    tables["topic_by_group"] = topics_per_class(assigned, assigned[run.group_by])
+    return tables
+
+
+def topic_figures(run: Analysis) -> dict[str, Figure]:
+    """Topic sizes, top words, the 2-D passage map and topic share over time."""
+    tables = topic_tables(run)
+    colors = fg.topic_colors(tables["topic_info"]["label"].tolist())
+    figs = {"topic_sizes": fg.plot_topic_sizes(tables["topic_info"], colors=colors),
+            "topic_words": fg.plot_topic_words(tables["topic_words"], colors=colors, width="double"),
+            "topic_map": fg.plot_topic_map(tables["passage_topics"], colors=colors, width="double")}
+    if tables["topic_time"]["period"].notna().any():
+        figs["topic_share_over_time"] = fg.plot_topic_share_over_time(tables["topic_time"], colors=colors,
+                                                                      width="double")
+    return figs
+
+
+def _group_stance(shares: pd.DataFrame) -> pd.DataFrame:
+    return shares.rename(columns={"stance_low": "ci_low", "stance_high": "ci_high", "n_passages": "n"})
+
+
+def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
+    """Framing summaries with bootstrap CIs.
+
+    Returns ``passage_frames`` (one row per passage), ``article_frames``, ``group_stance`` (by
+    ``run.group_by``), ``period_stance`` (by month, quarter or year from the date span),
+    ``topic_frame`` (frame shares within each topic), ``evidence`` and ``confusion`` (the
+    classifier's validation).
+    """
+    from .topics import _auto_freq
+
+    frames = run.framing()
+    seed = run.seed
+    article_frames = frame_shares(frames, "article_id", n_boot=n_boot, random_state=seed)
+    titles = frames.drop_duplicates("article_id").set_index("article_id")["title"]
+    article_frames["article_id"] = article_frames["group"]
+    article_frames["title"] = article_frames["article_id"].map(titles).fillna("")
+    tables = {"passage_frames": frames, "article_frames": article_frames}
+    group = frames.assign(**{run.group_by: frames[run.group_by].replace("", UNKNOWN)})
+    tables["group_stance"] = _group_stance(frame_shares(group, run.group_by, n_boot=n_boot, random_state=seed))
+    dated = frames.dropna(subset=["date"])
+    if len(dated):
+        freq = _auto_freq(dated["date"])
+        dated = dated.assign(period=dated["date"].dt.to_period(freq.rstrip("S")).dt.start_time)
+        tables["period_stance"] = _group_stance(frame_shares(dated, "period", n_boot=n_boot, random_state=seed))
+    topics = run.topics()["passage_topics"][["passage_id", "topic", "label"]]
+    with_topics = frames.merge(topics.rename(columns={"label": "topic_label"}), on="passage_id")
+    tables["topic_frame"] = topic_frame_table(with_topics)
+    tables["evidence"] = evidence_table(frames)
+    confusion = run.framing_classifier().record_.get("validation", {}).get("confusion")
+    if confusion:
+        tables["confusion"] = pd.DataFrame(confusion)
+    return tables
+
+
+def framing_figures(run: Analysis, tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Figure]:
+    """Frame shares per article, stance per group and period, topic x frame heatmap, confusion matrix."""
+    tables = tables or framing_tables(run)
+    figs = {"frame_shares_by_article": fg.plot_frame_shares(tables["article_frames"], width="double"),
+            "stance_by_group": fg.plot_stance_by_group(tables["group_stance"],
+                                                       group_label=GROUP_LABELS.get(run.group_by, run.group_by))}
+    if "period_stance" in tables:
+        figs["stance_by_period"] = fg.plot_stance_by_group(tables["period_stance"], group_label="Period")
+    figs["topic_frame_heatmap"] = fg.plot_topic_frame_heatmap(tables["topic_frame"], width="double")
+    if "confusion" in tables:
+        figs["framing_confusion_matrix"] = fg.plot_confusion_matrix(tables["confusion"])
+    return figs
+
+
+def save_figures(figs: dict[str, Figure], out_dir: str | Path) -> list[Path]:
+    """Save every figure as PNG, SVG and PDF into ``out_dir``; returns the files written."""
+    return [path for name, fig in figs.items() for path in fg.save_figure(fig, name, out_dir)]
+
+
+
+def topic_record_text(record: dict) -> str:
+    """A Markdown paragraph saying how the topics were found (method, fallback, outliers, quality)."""
+    if not record:
+        return "No topic record found."
+    metrics = record.get("metrics", {})
+    lines = [f"**{record.get('n_topics')} topics** over {record.get('n_passages')} passages, "
+             f"method **{record.get('method')}**."]
+    if record.get("fallback_reason"):
+        lines.append(f"Fallback: {record['fallback_reason']}.")
+    lines.append(f"Outliers: {record.get('outlier_share_before', 0):.0%} of passages before reassignment, "
+                 f"{record.get('outlier_share_after', 0):.0%} after ({record.get('outlier_strategy')}).")
+    quality = [f"NPMI coherence {metrics['npmi']:.3f} (−1 to 1, higher is better)" if "npmi" in metrics else "",
+               f"topic diversity {metrics['diversity']:.2f} (0 to 1)" if "diversity" in metrics else "",
+               f"stability (ARI across seeds) {metrics['stability_ari']:.2f}" if "stability_ari" in metrics else ""]
+    quality = [q for q in quality if q]
+    if quality:
+        lines.append("Quality: " + "; ".join(quality) + ".")
+    return " ".join(lines)
+
+
+def classifier_text(model) -> str:
+    """A Markdown paragraph naming the framing method and its validation against human coding."""
+    record = getattr(model, "record_", {})
+    text = f"Framing classifier: **{model.method_}**"
+    trained = record.get("trained_on", {})
+    if trained:
+        text += (f", trained on {trained.get('n_annotated')} hand-coded passages and "
+                 f"{trained.get('n_codebook_examples')} codebook examples")
+    summary = {row["method"]: row for row in record.get("validation", {}).get("summary", [])}
+    if model.method_ in summary:
+        row = summary[model.method_]
+        text += (f". Leave-one-article-out macro-F1 **{row['macro_f1']:.2f}** (95% CI {row['macro_f1_low']:.2f}–"
+                 f"{row['macro_f1_high']:.2f}), Cohen's kappa {row['kappa']:.2f}")
+        if "lexicon" in summary and model.method_ != "lexicon":
+            text += f"; the codebook lexicon baseline reaches macro-F1 {summary['lexicon']['macro_f1']:.2f}"
+    return text + "."
+
+
+def summary_text(run: Analysis) -> str:
+    """Markdown: corpus counts and the overall frame shares with bootstrap CIs."""
+    corpus = run.load_corpus()
+    counts = corpus.manifest["status"].value_counts().to_dict()
+    frames = run.framing().assign(all="all")
+    overall = frame_shares(frames, "all", random_state=run.seed).iloc[0]
+    dates = corpus.articles["date"].dropna()
+    span = f"from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" if len(dates) else "undated"
+    return (f"**{counts.get('loaded', 0)} articles** analysed ({counts.get('duplicate', 0)} duplicates set aside, "
+            f"{counts.get('skipped', 0)} inputs skipped; see `tables/manifest.csv`), {len(corpus.passages)} passages, "
+            f"{span}. Across all passages, **{overall['share_militarization']:.0%}** frame the response as "
+            f"militarization (95% CI {overall['share_militarization_low']:.0%}–"
+            f"{overall['share_militarization_high']:.0%}) and **{overall['share_root_cause']:.0%}** as root causes "
+            f"({overall['share_root_cause_low']:.0%}–{overall['share_root_cause_high']:.0%}); mean stance "
+            f"{overall['stance']:+.2f} on a scale from −1 (root causes) to +1 (militarization).")

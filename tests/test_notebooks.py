@@ -1,0 +1,91 @@
+"""The report end to end: papermill runs every notebook on seeds/ and writes what a user reads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from PIL import Image
+
+from analysis.runner import NOTEBOOK_DIR, ReportError, run_report
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.model, pytest.mark.slow]
+
+FIGURES = ["corpus_articles_over_time", "corpus_passages_per_article", "topic_sizes", "topic_words", "topic_map",
+           "topic_share_over_time", "frame_shares_by_article", "stance_by_group", "stance_by_period",
+           "topic_frame_heatmap", "framing_confusion_matrix"]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory, seeds_dir, cache):
+    out = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYSIS_CACHE", str(cache))
+        run_report(str(seeds_dir), str(out), progress=False)
+    return out
+
+
+def test_every_figure_is_written_in_three_formats(report_dir):
+    for name in FIGURES:
+        png, svg, pdf = (report_dir / f"{name}.{ext}" for ext in ("png", "svg", "pdf"))
+        with Image.open(png) as image:
+            assert image.width >= 1000 and round(image.info["dpi"][0]) == 300, name
+            assert len(set(image.convert("L").getdata())) > 20, f"{name}.png looks blank"
+        assert "<text" in svg.read_text(encoding="utf-8"), name
+        assert b"/FontFile2" in pdf.read_bytes(), name
+
+
+def test_notebooks_tables_and_run_record(report_dir):
+    for source in NOTEBOOK_DIR.glob("*.ipynb"):
+        executed = nbformat.read(report_dir / "notebooks" / source.name, as_version=4)
+        errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, source.name
+        assert nbformat.read(source, as_version=4).cells[1].get("outputs") == []  # sources untouched
+    tables = report_dir / "tables"
+    manifest = pd.read_csv(tables / "manifest.csv")
+    assert manifest["status"].tolist().count("loaded") == 5
+    frames = pd.read_parquet(tables / "passage_frames.parquet")
+    passages = pd.read_parquet(tables / "passages.parquet")
+    assert set(frames["passage_id"]) == set(passages["passage_id"])
+    assert set(frames["label"]) <= {"militarization", "root_cause", "neither"}
+    topics = pd.read_parquet(tables / "passage_topics.parquet")
+    assert topics["topic"].nunique() >= 3
+    assert (tables / "evidence.csv").is_file() and (tables / "topic_info.csv").is_file()
+    record = json.loads((report_dir / "run.json").read_text())
+    assert record["parameters"]["seed"] == 0 and record["manifest_counts"] == {"loaded": 5}
+    assert record["versions"]["torch"].startswith("2.13.0")
+    assert set(record["notebook_seconds"]) == {p.name for p in NOTEBOOK_DIR.glob("*.ipynb")}
+
+
+def test_html_report_embeds_every_figure(report_dir):
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,', html)
+    assert len(images) >= len(FIGURES)
+    assert "run = Analysis(" not in html  # code hidden
+    assert "Framing of counternarcotics coverage" in html
+
+
+def test_same_inputs_and_seed_give_the_same_results(report_dir, tmp_path, seeds_dir, cache, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_CACHE", str(cache))
+    run_report(str(seeds_dir), str(tmp_path), notebooks=["02-topics.ipynb", "03-framing.ipynb"], progress=False)
+    for table, columns in (("passage_topics", ["passage_id", "topic", "label"]),
+                           ("framing_predictions", ["passage_id", "label", "p_militarization", "p_root_cause"])):
+        first = pd.read_parquet(report_dir / "tables" / f"{table}.parquet")[columns]
+        again = pd.read_parquet(tmp_path / "tables" / f"{table}.parquet")[columns]
+        pd.testing.assert_frame_equal(first, again)
+
+
+def test_a_failing_cell_names_the_notebook_and_keeps_the_partial_output(tmp_path, seeds_dir):
+    with pytest.raises(ReportError, match=r"notebook 01-corpus.ipynb failed in cell \d+ .*group_by must be one of"):
+        run_report(str(seeds_dir), str(tmp_path), {"group_by": "colour"}, notebooks=["01-corpus.ipynb"],
+                   progress=False)
+    assert (tmp_path / "notebooks" / "01-corpus.ipynb").is_file()
