@@ -191,7 +191,7 @@ def import_(args: argparse.Namespace) -> int:
     target = Path(args.annotations)
     current = read_annotations(target) if target.is_file() else pd.DataFrame(columns=ANNOTATION_COLUMNS)
     merged = pd.concat([current[~current["passage_id"].isin(filled["passage_id"])], filled[ANNOTATION_COLUMNS]],
-                       ignore_index=True).sort_values("passage_id", kind="stable")
+                       ignore_index=True).fillna("").sort_values("passage_id", kind="stable")
     merged.to_csv(target, index=False, encoding="utf-8")
     print(f"{len(filled)} coded passages merged into {target} ({len(merged)} in all); "
           f"{len(sheet) - len(filled)} rows left uncoded were skipped")
