@@ -1,0 +1,394 @@
+"""Tests of analysis.topics (topic model, shares over time/class, quality, persistence)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from analysis._topic_labels import BOILERPLATE_WORDS, STOP_WORDS, TermAnalyzer
+from analysis.topics import (
+    MIN_PASSAGES_FOR_DENSITY,
+    TopicModel,
+    TopicModelWarning,
+    topic_coherence_npmi,
+    topic_diversity,
+    topic_stability,
+    topics_over_time,
+    topics_per_class,
+)
+
+THEMES = {
+    "navy": (
+        "The Navy of Ecuador seized cocaine on speedboats near Guayaquil port",
+        ["navy", "cocaine", "speedboats", "Guayaquil", "port", "seizure", "containers", "coast", "patrol"],
+    ),
+    "election": (
+        "Voters in Colombia backed Gustavo Petro in the presidential election",
+        ["voters", "election", "ballot", "campaign", "candidate", "Congress", "polls", "senate", "coalition"],
+    ),
+    "farmers": (
+        "Farmers in Cauca grow coffee and cacao instead of coca leaf",
+        ["farmers", "coffee", "cacao", "coca", "crops", "harvest", "Cauca", "substitution", "growers"],
+    ),
+    "gangs": (
+        "Los Lobos and Los Choneros fight over prisons in the United States of the south",
+        ["Los Lobos", "Los Choneros", "prison", "inmates", "gang", "massacre", "riot", "guards", "cells"],
+    ),
+}
+BOILERPLATE = [
+    "Read more. Click here to subscribe to our newsletter.",
+    "He said on Monday 12 March 2025 that 45 per cent of 3,000 were seen, Mr Smith says.",
+    "Photo: Getty Images. Copyright 2025, all rights reserved.",
+]
+
+
+def make_corpus(n_per_theme: int, dim: int = 32, seed: int = 0, noise: float = 0.35):
+    """Synthetic passages with clustered embeddings: texts, embeddings, true themes."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(len(THEMES), dim))
+    texts, vectors, truth = [], [], []
+    for t, (name, (lead, pool)) in enumerate(THEMES.items()):
+        for i in range(n_per_theme):
+            words = rng.choice(pool, size=6, replace=True)
+            body = f"{lead}. Officials reported {', '.join(words[:3])} and {words[3]} this week; {words[4]} and {words[5]} too."
+            if i % 3 == 0:
+                body += " " + BOILERPLATE[i % len(BOILERPLATE)]
+            texts.append(body)
+            vectors.append(centers[t] + noise * rng.normal(size=dim))
+            truth.append(t)
+    order = rng.permutation(len(texts))
+    emb = np.asarray(vectors)[order]
+    return [texts[i] for i in order], emb / np.linalg.norm(emb, axis=1, keepdims=True), np.asarray(truth)[order]
+
+
+@pytest.fixture(scope="module")
+def small():
+    return make_corpus(10)  # 40 passages: the k-means fallback
+
+
+@pytest.fixture(scope="module")
+def large():
+    return make_corpus(60)  # 240 passages: UMAP + HDBSCAN
+
+
+@pytest.fixture(scope="module")
+def small_model(small):
+    texts, emb, _ = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TopicModelWarning)
+        return TopicModel(random_state=0).fit(texts, emb)
+
+
+@pytest.fixture(scope="module")
+def large_model(large):
+    texts, emb, _ = large
+    return TopicModel(random_state=0).fit(texts, emb)
+
+
+# -- fitting -----------------------------------------------------------------------------------------
+def test_fit_returns_self_and_fit_transform_matches(small):
+    texts, emb, _ = small
+    model = TopicModel(random_state=0)
+    with pytest.warns(TopicModelWarning):
+        assert model.fit(texts, emb) is model
+    with pytest.warns(TopicModelWarning):
+        topics = TopicModel(random_state=0).fit_transform(texts, emb)
+    assert isinstance(topics, np.ndarray) and topics.dtype.kind == "i"
+    assert np.array_equal(topics, model.topics_)
+
+
+def test_small_corpus_falls_back_to_kmeans_with_warning_and_record(small):
+    texts, emb, truth = small
+    assert len(texts) < MIN_PASSAGES_FOR_DENSITY
+    with pytest.warns(TopicModelWarning, match="fell back to k-means"):
+        model = TopicModel(random_state=0).fit(texts, emb)
+    record = model.run_record_
+    assert record["method"] == "kmeans"
+    assert "fewer than" in record["fallback_reason"]
+    assert record["parameters"]["kmeans"]["n_init"] == 10
+    assert record["parameters"]["k_selection"] == "best silhouette"
+    assert {"npmi", "diversity"} <= set(record["metrics"])
+    assert record["n_passages"] == len(texts) and record["timings_s"]["clustering"] >= 0
+    assert adjusted_rand_score(truth, model.topics_) > 0.9
+
+
+def test_large_corpus_uses_hdbscan_and_finds_the_themes(large_model, large):
+    _, _, truth = large
+    record = large_model.run_record_
+    assert record["method"] == "hdbscan" and record["fallback_reason"] is None
+    assert record["parameters"]["umap"]["random_state"] == 0 and record["parameters"]["umap"]["n_jobs"] == 1
+    assert adjusted_rand_score(truth, large_model.topics_) > 0.8
+    assert 0 <= large_model.outlier_share_after_ <= large_model.outlier_share_before_ <= 1
+    assert record["outlier_share_before"] == large_model.outlier_share_before_
+
+
+def test_same_seed_gives_identical_assignments(large, large_model):
+    texts, emb, _ = large
+    again = TopicModel(random_state=0).fit(texts, emb)
+    assert np.array_equal(again.topics_, large_model.topics_)
+    assert again.topic_info_["label"].tolist() == large_model.topic_info_["label"].tolist()
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_fixed_n_topics_is_exact(large, small, k):
+    for texts, emb, _ in (large, small):
+        model = TopicModel(n_topics=k, random_state=0).fit(texts, emb)
+        assert sorted(set(model.topics_.tolist())) == list(range(k))
+        assert model.run_record_["parameters"]["k_selection"] == "fixed n_topics"
+
+
+def test_density_clustering_with_one_topic_falls_back_on_the_umap_reduction(large):
+    texts, emb, _ = large
+    with pytest.warns(TopicModelWarning, match=r"HDBSCAN found [01] topic\(s\) in 240 passages"):
+        model = TopicModel(min_topic_size=200, random_state=0).fit(texts, emb)
+    assert model.run_record_["method"] == "kmeans"
+    assert model.run_record_["parameters"]["space"] == "umap"
+    assert len(set(model.topics_.tolist()) - {-1}) >= 2
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8])
+def test_tiny_corpora_do_not_crash(small, n):
+    texts, emb, _ = small
+    with pytest.warns(TopicModelWarning, match="too few for density clustering"):
+        model = TopicModel(random_state=0).fit(texts[:n], emb[:n])
+    assert len(set(model.topics_.tolist())) == 2
+    assert model.passage_topics()[["x", "y"]].notna().all().all()
+
+
+def test_outlier_strategy_none_keeps_outliers(large):
+    texts, emb, _ = large
+    model = TopicModel(outlier_strategy="none", min_topic_size=40, random_state=0).fit(texts, emb)
+    assert model.outlier_share_after_ == model.outlier_share_before_
+    reassigned = TopicModel(outlier_threshold=-1.0, min_topic_size=40, random_state=0).fit(texts, emb)
+    assert reassigned.outlier_share_after_ == 0.0
+
+
+def test_invalid_settings_are_rejected(small):
+    texts, emb, _ = small
+    with pytest.raises(ValueError, match="outlier_strategy='nearest' is not one of"):
+        TopicModel(outlier_strategy="nearest").fit(texts, emb)
+    with pytest.raises(ValueError, match="stop_words='fr' is not one of"):
+        TopicModel(stop_words="fr").fit(texts, emb)
+    with pytest.raises(ValueError, match="n_topics=41 must be between 2 and the number of passages"):
+        TopicModel(n_topics=41).fit(texts, emb)
+
+
+# -- bad input ---------------------------------------------------------------------------------------
+def test_bad_inputs_get_clear_errors(small):
+    texts, emb, _ = small
+    with pytest.raises(ValueError, match="at least 2 passages; got 1"):
+        TopicModel().fit(texts[:1], emb[:1])
+    with pytest.raises(ValueError, match=r"empty or non-text passages at positions \[3\]"):
+        TopicModel().fit(texts[:3] + ["  "] + texts[4:], emb)
+    with pytest.raises(ValueError, match="embeddings have 39 rows but there are 40 texts"):
+        TopicModel().fit(texts, emb[:-1])
+    with pytest.raises(ValueError, match="must be 2-D"):
+        TopicModel().fit(texts, emb[:, 0])
+    bad = emb.copy()
+    bad[5, 2] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or infinite values in rows \[5\]"):
+        TopicModel().fit(texts, bad)
+    with pytest.raises(ValueError, match="not a single string"):
+        TopicModel().fit("one passage", emb[:1])
+    with pytest.raises(ValueError, match="not fitted yet"):
+        TopicModel().transform(texts, emb)
+
+
+# -- labels and tables -------------------------------------------------------------------------------
+def test_topic_info_is_tidy_and_readable(large_model, large):
+    texts, _, _ = large
+    info = large_model.topic_info_
+    assert list(info.columns) == ["topic", "label", "words", "size", "share", "representative"]
+    assert info["size"].sum() == len(texts) and np.isclose(info["share"].sum(), 1.0)
+    for _, row in info[info.topic != -1].iterrows():
+        assert 1 <= len(row.words) <= 10
+        parts = row.label.split(" · ")
+        assert len(parts) == 3 and set(parts) <= set(row.words) and parts[0] == row.words[0]
+        assert row.representative in texts
+        assert large_model.topics_[texts.index(row.representative)] == row.topic
+
+
+def test_no_boilerplate_numbers_or_stop_words_in_topic_words(large_model, small_model):
+    for model in (large_model, small_model):
+        words = model.topic_words_["word"].tolist()
+        assert words
+        assert not [w for w in words if w.lower() in STOP_WORDS or w.lower() in BOILERPLATE_WORDS]
+        assert not [w for w in words if re.search(r"\d", w)]
+        for _, group in model.topic_words_.groupby("topic"):
+            assert not all(w.lower() in BOILERPLATE_WORDS for w in group["word"])
+
+
+def test_multi_word_proper_nouns_stay_one_term(large_model):
+    words = set(large_model.topic_words_["word"])
+    assert "Los Lobos" in words or "Los Choneros" in words
+    assert not {"lobos", "choneros", "Lobos", "Choneros"} & words
+
+
+def test_term_analyzer_rules():
+    texts = [
+        "Officials in the United States met la banda Los Lobos. The Cartel de Sinaloa grew.",
+        "The United States and Ecuador said cocaine rose 40% to $1.2bn in 2024, Mr. Blair says.",
+        "Los militares de Ecuador y el gobierno de los Estados Unidos firmaron el acuerdo.",
+        "Shares in iPod maker Apple rose as the U.S. Southern Command met Daniel Noboa in Quito.",
+    ]
+    analyzer = TermAnalyzer().fit(texts)
+    terms = [t for text in texts for t in analyzer(text)]
+    assert {"United States", "Los Lobos", "Cartel de Sinaloa", "U.S. Southern Command", "Daniel Noboa"} <= set(terms)
+    assert {"iPod", "cocaine", "militares", "gobierno", "acuerdo"} <= set(terms)
+    assert not {"said", "says", "mr", "Mr", "el", "los", "de", "y", "the", "bn", "Officials"} & set(terms)
+    assert not [t for t in terms if re.search(r"\d", t)]
+
+
+def test_labels_skip_plural_repeats():
+    from analysis.topics import _label
+
+    assert _label(["profits", "airline", "profit", "euros"]) == "profits · airline · euros"
+    assert _label(["Ecuador"]) == "Ecuador"
+
+
+def test_topic_words_table(large_model):
+    table = large_model.topic_words_
+    assert list(table.columns) == ["topic", "label", "word", "weight"]
+    assert table.groupby("topic").size().max() <= 10
+    assert (table.groupby("topic")["weight"].apply(lambda w: w.is_monotonic_decreasing)).all()
+
+
+def test_passage_topics_table(small_model, small):
+    texts, _, _ = small
+    table = small_model.passage_topics([f"p{i}" for i in range(len(texts))])
+    assert list(table.columns) == ["passage_id", "topic", "label", "x", "y"]
+    assert table["passage_id"].iloc[3] == "p3" and len(table) == len(texts)
+    assert np.isfinite(table[["x", "y"]].to_numpy()).all()
+    assert table["label"].tolist() == [small_model.topic_labels_[t] for t in table["topic"]]
+    with pytest.raises(ValueError, match="passage_ids has 2 entries but the model holds 40 passages"):
+        small_model.passage_topics(["a", "b"])
+
+
+# -- topic shares --------------------------------------------------------------------------------------
+def test_topics_over_time_normalises_per_bin(small_model, small):
+    texts, _, _ = small
+    table = small_model.passage_topics()
+    dates = pd.Series(pd.date_range("2024-01-03", periods=len(texts), freq="5D"))
+    shares = topics_over_time(table, dates)
+    assert list(shares.columns) == ["period", "topic", "label", "count", "share"]
+    assert np.allclose(shares.groupby("period")["share"].sum(), 1.0)
+    assert shares["count"].sum() == len(texts)
+    assert shares["period"].min() == pd.Timestamp("2024-01-01")  # monthly bins ("MS") for ~7 months
+    yearly = topics_over_time(table, pd.Series(pd.date_range("2001-01-01", periods=len(texts), freq="180D")))
+    assert yearly["period"].dt.month.eq(1).all() and yearly["period"].dt.day.eq(1).all()
+    quarterly = topics_over_time(table, dates, freq="QS")
+    assert set(quarterly["period"].dt.month) <= {1, 4, 7, 10}
+    with pytest.raises(ValueError, match="dates has 3 entries but passage_topics has 40 rows"):
+        topics_over_time(table, dates[:3])
+    with pytest.raises(ValueError, match="not a pandas offset alias"):
+        topics_over_time(table, dates, freq="fortnightly")
+    with pytest.warns(TopicModelWarning, match="2 passage"):
+        topics_over_time(table, dates.where(dates.index > 1))
+
+
+def test_topics_per_class(small_model, small):
+    texts, _, truth = small
+    table = small_model.passage_topics()
+    outlets = pd.Series(np.where(truth % 2 == 0, "El Universo", "Reuters"))
+    shares = topics_per_class(table, outlets)
+    assert list(shares.columns) == ["class", "topic", "label", "count", "share"]
+    assert set(shares["class"]) == {"El Universo", "Reuters"}
+    assert np.allclose(shares.groupby("class")["share"].sum(), 1.0)
+    n_topics = table["topic"].nunique()
+    assert len(shares) == 2 * n_topics  # every topic for every class, zero counts included
+
+
+# -- quality -------------------------------------------------------------------------------------------
+def test_npmi_extremes_and_phrases():
+    texts = ["alpha beta", "alpha beta", "gamma delta", "gamma delta", "United States gamma"]
+    together = topic_coherence_npmi({0: ["alpha", "beta"]}, texts)
+    apart = topic_coherence_npmi({0: ["alpha", "gamma"]}, texts)
+    assert together.mean == pytest.approx(1.0, abs=1e-6)
+    assert -1.0 <= apart.mean < -0.9
+    phrase = topic_coherence_npmi([["united states", "Gamma"]], texts)
+    assert phrase.n_pairs == 1 and phrase.mean > 0
+    missing = topic_coherence_npmi([["alpha", "zeta"]], texts)
+    assert missing.n_pairs_skipped == 1
+
+
+def test_npmi_and_diversity_of_fitted_model(large_model, large):
+    texts, _, _ = large
+    npmi = topic_coherence_npmi(large_model.topic_words_, texts)
+    assert -1 <= npmi.mean <= 1
+    assert npmi.mean == pytest.approx(large_model.run_record_["metrics"]["npmi"])
+
+
+def test_topic_diversity():
+    assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
+    assert topic_diversity([["a", "b"], ["A", "b"]]) == 0.5
+    assert topic_diversity({0: list("abcde"), 1: list("abxyz")}, top_n=2) == 0.5
+    with pytest.raises(ValueError, match="every topic is empty"):
+        topic_diversity([[], []])
+
+
+def test_topic_stability(small):
+    texts, emb, _ = small
+    assert topic_stability(texts, emb, seeds=(0, 1, 2), n_topics=4) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least two seeds"):
+        topic_stability(texts, emb, seeds=(0,))
+
+
+def test_measure_stability_records_it(small):
+    texts, emb, _ = small
+    model = TopicModel(n_topics=4, measure_stability=True).fit(texts, emb)
+    assert model.run_record_["metrics"]["stability_ari"] == pytest.approx(1.0)
+
+
+# -- persistence ---------------------------------------------------------------------------------------
+def test_save_and_load_round_trip(large_model, large, tmp_path):
+    texts, emb, _ = large
+    folder = large_model.save(tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == ["centroids.safetensors", "model.json", "passages.parquet"]
+    loaded = TopicModel.load(folder)
+    assert np.array_equal(loaded.topics_, large_model.topics_)
+    pd.testing.assert_frame_equal(loaded.passage_topics(), large_model.passage_topics(), check_dtype=False)
+    pd.testing.assert_frame_equal(loaded.topic_words_, large_model.topic_words_)
+    assert loaded.topic_info_["label"].tolist() == large_model.topic_info_["label"].tolist()
+    assert loaded.run_record_ == large_model.run_record_
+    assert loaded.get_params() == large_model.get_params()
+    # transform after reload: the centroid rule, identical before and after saving
+    assert np.array_equal(loaded.transform(texts, emb), large_model.transform(texts, emb))
+    agreement = np.mean(loaded.transform(texts, emb) == large_model.topics_)
+    assert agreement >= 0.9 and agreement == pytest.approx(large_model.run_record_["transform_agreement"])
+    new_texts, new_emb, _ = make_corpus(3, seed=0)
+    assert loaded.transform(new_texts, new_emb).shape == (len(new_texts),)
+
+
+def test_load_rejects_other_folders(tmp_path):
+    with pytest.raises(ValueError, match="is not a saved TopicModel folder"):
+        TopicModel.load(tmp_path)
+
+
+def test_transform_checks_dimension(large_model, large):
+    texts, emb, _ = large
+    with pytest.raises(ValueError, match="embeddings have 8 columns but the model was fitted on 32"):
+        large_model.transform(texts[:2], emb[:2, :8])
+
+
+# -- the real seed corpus ------------------------------------------------------------------------------
+@pytest.mark.model
+def test_seed_articles_give_three_or_more_readable_topics(seeds_dir, tmp_path):
+    from analysis.corpus import load_corpus
+    from analysis.vectorize import Embedder
+
+    texts = load_corpus(seeds_dir, show_progress=False).passages["text"].tolist()
+    emb = Embedder(cache_dir=tmp_path / "emb", show_progress=False).encode(texts)
+    with pytest.warns(TopicModelWarning):
+        model = TopicModel(random_state=0).fit(texts, emb)
+    topics = model.topic_info_[model.topic_info_.topic != -1]
+    assert len(topics) >= 3
+    for words in topics["words"]:
+        assert not all(w.lower() in BOILERPLATE_WORDS for w in words)
+    with pytest.warns(TopicModelWarning):
+        again = TopicModel(random_state=0).fit(texts, emb)
+    assert np.array_equal(again.topics_, model.topics_)
