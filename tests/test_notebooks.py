@@ -53,6 +53,8 @@ def test_notebooks_tables_and_run_record(report_dir):
     tables = report_dir / "tables"
     manifest = pd.read_csv(tables / "manifest.csv")
     assert manifest["status"].tolist().count("loaded") == 5
+    skipped = manifest[manifest["status"] == "skipped"]  # seeds/annotations.csv is coding, not articles
+    assert skipped["input"].str.endswith("annotations.csv").all() and len(skipped) == 1
     frames = pd.read_parquet(tables / "passage_frames.parquet")
     passages = pd.read_parquet(tables / "passages.parquet")
     assert set(frames["passage_id"]) == set(passages["passage_id"])
@@ -61,7 +63,7 @@ def test_notebooks_tables_and_run_record(report_dir):
     assert topics["topic"].nunique() >= 3
     assert (tables / "evidence.csv").is_file() and (tables / "topic_info.csv").is_file()
     record = json.loads((report_dir / "run.json").read_text())
-    assert record["parameters"]["seed"] == 0 and record["manifest_counts"] == {"loaded": 5}
+    assert record["parameters"]["seed"] == 0 and record["manifest_counts"] == {"loaded": 5, "skipped": 1}
     assert record["versions"]["torch"].startswith("2.13.0")
     assert set(record["notebook_seconds"]) == {p.name for p in NOTEBOOK_DIR.glob("*.ipynb")}
 
@@ -89,3 +91,18 @@ def test_a_failing_cell_names_the_notebook_and_keeps_the_partial_output(tmp_path
         run_report(str(seeds_dir), str(tmp_path), {"group_by": "colour"}, notebooks=["01-corpus.ipynb"],
                    progress=False)
     assert (tmp_path / "notebooks" / "01-corpus.ipynb").is_file()
+
+
+def test_one_notebook_runs_directly_with_papermill(tmp_path, cache):
+    """`papermill notebooks/02-topics.ipynb out.ipynb -p corpus seeds` from the project root."""
+    import os
+    import subprocess
+    import sys
+
+    papermill = Path(sys.executable).with_name("papermill")
+    root = NOTEBOOK_DIR.parent
+    result = subprocess.run([str(papermill), "notebooks/02-topics.ipynb", str(tmp_path / "out.ipynb"), "-p", "corpus",
+                             "seeds", "-p", "out_dir", str(tmp_path / "out"), "--no-progress-bar"], cwd=root,
+                            capture_output=True, text=True, env={**os.environ, "ANALYSIS_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "out" / "topic_sizes.png").is_file() and (tmp_path / "out.ipynb").is_file()
