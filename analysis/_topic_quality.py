@@ -231,7 +231,8 @@ def best_k(points: np.ndarray, random_state: int, metric: str) -> tuple[int, dic
         if len(set(labels)) < 2:
             continue
         sample = min(n, 3000)
-        scores[k] = float(silhouette_score(points, labels, metric=metric, sample_size=sample, random_state=random_state))
+        score = silhouette_score(points, labels, metric=metric, sample_size=sample, random_state=random_state)
+        scores[k] = float(score)
         smallest[k] = int(np.bincount(labels).min())
     eligible = {k: v for k, v in scores.items() if smallest[k] >= MIN_KMEANS_TOPIC} or scores
     return (max(eligible, key=lambda k: (eligible[k], -k)) if eligible else 2), scores

@@ -101,7 +101,10 @@ _FORMAT = "analysis.topics/1"
 
 OutlierStrategy = Literal["embeddings", "none"]
 StopWords = Literal["en+es", "en", "es"]
-_CHOICES: dict[str, tuple[str, ...]] = {"outlier_strategy": get_args(OutlierStrategy), "stop_words": get_args(StopWords)}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "outlier_strategy": get_args(OutlierStrategy),
+    "stop_words": get_args(StopWords),
+}
 
 
 class TopicModelWarning(Warning):
@@ -576,7 +579,9 @@ class TopicModel(BaseEstimator):
         self._check_fitted()
         texts, emb = _check_inputs(texts, embeddings, min_passages=1)
         if emb.shape[1] != self.centroids_.shape[1]:
-            raise ValueError(f"embeddings have {emb.shape[1]} columns but the model was fitted on {self.centroids_.shape[1]}")
+            raise ValueError(
+                f"embeddings have {emb.shape[1]} columns but the model was fitted on {self.centroids_.shape[1]}"
+            )
         return self._nearest(_unit(emb))
 
     @property
@@ -647,7 +652,8 @@ class TopicModel(BaseEstimator):
             "name_starts": sorted(self.analyzer_.name_starts_),
             "run_record": self.run_record_,
         }
-        (folder / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=_jsonable), "utf-8")
+        text = json.dumps(meta, ensure_ascii=False, indent=1, default=_jsonable)
+        (folder / "model.json").write_text(text, "utf-8")
         self.passage_topics().to_parquet(folder / "passages.parquet", index=False)
         return folder
 
@@ -744,7 +750,9 @@ def _auto_freq(dates: pd.Series) -> str:
     return "MS" if span_days <= 2 * 366 else "QS" if span_days <= 8 * 366 else "YS"
 
 
-def topics_over_time(passage_topics: pd.DataFrame, dates: Sequence | pd.Series, freq: str | None = None) -> pd.DataFrame:
+def topics_over_time(
+    passage_topics: pd.DataFrame, dates: Sequence | pd.Series, freq: str | None = None
+) -> pd.DataFrame:
     """Topic counts and shares per time bin.
 
     Parameters
