@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load_corpus": "corpus", "Corpus": "corpus", "CorpusError": "corpus",
     "Embedder": "vectorize", "EmbeddingCache": "vectorize", "ModelError": "vectorize", "DEFAULT_MODEL": "vectorize",
-    "TopicModel": "topics", "topics_over_time": "topics", "topics_per_class": "topics",
+    "TopicModel": "topics", "TopicModelWarning": "topics", "topics_over_time": "topics", "topics_per_class": "topics",
     "topic_coherence_npmi": "topics", "topic_diversity": "topics", "topic_stability": "topics",
     "FramingClassifier": "framing", "LexiconScorer": "framing", "ZeroShotScorer": "framing",
     "SupervisedScorer": "framing", "load_codebook": "framing", "FRAMES": "framing",
