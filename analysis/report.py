@@ -37,23 +37,26 @@ def corpus_tables(run: Analysis) -> dict[str, pd.DataFrame]:
 
 
 def corpus_figures(run: Analysis) -> dict[str, Figure]:
-    """Articles per outlet over time; passages per article."""
+    """Passages per article; articles per outlet over time (when any article has a date)."""
     articles = corpus_tables(run)["articles"]
     loaded = articles[articles["status"] == "loaded"]
     loaded = loaded.assign(**{run.group_by: loaded[run.group_by].replace("", UNKNOWN)})
-    return {"corpus_articles_over_time": fg.plot_articles_over_time(loaded, by=run.group_by, width="double"),
-            "corpus_passages_per_article": fg.plot_passages_per_article(loaded)}
+    figs = {"corpus_passages_per_article": fg.plot_passages_per_article(loaded)}
+    if loaded["date"].notna().any():
+        figs["corpus_articles_over_time"] = fg.plot_articles_over_time(loaded, by=run.group_by, width="double")
+    return figs
 
 
 def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
-    """Topic tables plus ``topic_time`` (share per period) and ``topic_by_group``."""
+    """Topic tables plus ``topic_by_group`` and, when articles have dates, ``topic_time`` (share per period)."""
     from .topics import topics_over_time, topics_per_class
 
     topics = run.topics()
     passages = run.passage_table()
     assigned = passages[["passage_id", "date", run.group_by]].merge(topics["passage_topics"], on="passage_id")
     tables = {k: v for k, v in topics.items() if isinstance(v, pd.DataFrame)}
-    tables["topic_time"] = topics_over_time(assigned, assigned["date"])
+    if assigned["date"].notna().any():
+        tables["topic_time"] = topics_over_time(assigned, assigned["date"])
     tables["topic_by_group"] = topics_per_class(assigned, assigned[run.group_by])
     return tables
 
@@ -65,7 +68,7 @@ def topic_figures(run: Analysis) -> dict[str, Figure]:
     figs = {"topic_sizes": fg.plot_topic_sizes(tables["topic_info"], colors=colors),
             "topic_words": fg.plot_topic_words(tables["topic_words"], colors=colors, width="double"),
             "topic_map": fg.plot_topic_map(tables["passage_topics"], colors=colors, width="double")}
-    if tables["topic_time"]["period"].notna().any():
+    if "topic_time" in tables:
         figs["topic_share_over_time"] = fg.plot_topic_share_over_time(tables["topic_time"], colors=colors,
                                                                       width="double")
     return figs

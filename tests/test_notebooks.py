@@ -106,3 +106,18 @@ def test_one_notebook_runs_directly_with_papermill(tmp_path, cache):
                             capture_output=True, text=True, env={**os.environ, "ANALYSIS_CACHE": str(cache)})
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "out" / "topic_sizes.png").is_file() and (tmp_path / "out.ipynb").is_file()
+
+
+def test_an_undated_corpus_reports_without_time_figures(tmp_path, seeds_dir, cache, monkeypatch):
+    import shutil
+
+    corpus = tmp_path / "undated"
+    corpus.mkdir()
+    for name in ("002_6145f9df0f440c78.txt", "003_52007b56ccc49824.txt"):  # the two seeds without a date
+        shutil.copy(seeds_dir / name, corpus / name)
+    monkeypatch.setenv("ANALYSIS_CACHE", str(cache))
+    run_report(str(corpus), str(tmp_path / "out"), {"group_by": "country"}, progress=False)
+    written = {p.stem for p in (tmp_path / "out").glob("*.png")}
+    assert {"topic_sizes", "frame_shares_by_article", "stance_by_group"} <= written
+    assert not {"corpus_articles_over_time", "topic_share_over_time", "stance_by_period"} & written
+    assert "no figure over time" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
