@@ -6,14 +6,20 @@ corrupted or substituted file fails loudly. Any other sentence-transformers mode
 local folder works too, loaded offline (nothing is downloaded at run time).
 
 Embeddings are cached per model identity and per passage text hash, so the same text is never
-embedded twice across notebooks or runs.
+embedded twice across notebooks, runs or Dask workers. Texts still to embed are encoded longest
+first in chunks that are written to the cache as they finish (bounded memory; an interrupted run
+keeps its work), under one progress bar with an ETA. :meth:`Embedder.encode_parquet` streams a
+Parquet table of passages in row batches for corpora whose texts should not all be in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+import uuid
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -97,8 +103,12 @@ def resolve_model(name: str = DEFAULT_MODEL) -> tuple[str, str]:
 class EmbeddingCache:
     """Embeddings on disk, keyed by model identity and passage text hash.
 
-    Each call to :meth:`put` appends one shard (``.npz``) under ``folder/<model key>/``;
-    :meth:`get` reads all shards of that model once.
+    Each call to :meth:`put` writes one shard (``.npz`` holding ``keys`` and ``vectors``) under
+    ``folder/<model key>/``, first under a hidden temporary name and then renamed, so several
+    processes (Dask workers, notebooks) can share one cache and an interrupted run keeps every
+    shard it finished. :meth:`get` reads only the keys of each shard to build an index, then the
+    vectors of the shards that hold requested keys, so memory grows with what is asked for, not
+    with the size of the cache. Shards written by other processes are picked up on a miss.
 
     Parameters
     ----------
@@ -112,48 +122,104 @@ class EmbeddingCache:
         key = hashlib.sha256(identity.encode()).hexdigest()[:16]
         self.folder = Path(folder) / key
         self.identity = identity
-        self._store: dict[str, np.ndarray] | None = None
+        self._index: dict[str, tuple[Path, int]] = {}
+        self._scanned: set[str] = set()
 
     @staticmethod
     def key(text: str) -> str:
         """The cache key of one passage text."""
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
-    def _load(self) -> dict[str, np.ndarray]:
-        if self._store is None:
-            self._store = {}
-            for shard in sorted(self.folder.glob("*.npz")):
+    def __len__(self) -> int:
+        self._scan()
+        return len(self._index)
+
+    def _scan(self) -> None:
+        """Index the keys of shards not seen yet (hidden files are unfinished writes)."""
+        if not self.folder.is_dir():
+            return
+        for shard in sorted(self.folder.glob("[!.]*.npz")):
+            if shard.name in self._scanned:
+                continue
+            self._scanned.add(shard.name)
+            try:
                 with np.load(shard) as data:
-                    self._store.update(zip(data["keys"].tolist(), data["vectors"]))
-        return self._store
+                    keys = data["keys"].tolist()
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+                warnings.warn(f"embedding cache shard {shard} is unreadable ({type(err).__name__}: {err}); "
+                              "its passages will be embedded again; delete the file to silence this warning",
+                              stacklevel=4)
+                continue
+            for row, key in enumerate(keys):
+                self._index.setdefault(key, (shard, row))
 
     def get(self, keys: Sequence[str]) -> list[np.ndarray | None]:
         """Cached vectors for ``keys`` (``None`` where missing)."""
-        store = self._load()
-        return [store.get(k) for k in keys]
+        if not self._scanned or any(k not in self._index for k in keys):
+            self._scan()
+        found: list[np.ndarray | None] = [None] * len(keys)
+        by_shard: dict[Path, list[tuple[int, int]]] = {}
+        for position, key in enumerate(keys):
+            where = self._index.get(key)
+            if where is not None:
+                by_shard.setdefault(where[0], []).append((position, where[1]))
+        for shard, pairs in by_shard.items():
+            with np.load(shard) as data:
+                rows = data["vectors"][[row for _, row in pairs]]
+            for (position, _), vector in zip(pairs, rows):
+                found[position] = vector
+        return found
 
     def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
-        """Store ``vectors`` (ndarray of shape (len(keys), dim)) under ``keys``."""
+        """Store ``vectors`` (ndarray of shape (len(keys), dim)) under ``keys`` as one shard."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(keys) != len(vectors):
+            raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors; they must match")
         if not len(keys):
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "model.txt").write_text(self.identity + "\n", encoding="utf-8")
-        name = hashlib.sha1("".join(keys).encode()).hexdigest()[:16]
-        tmp = self.folder / f".{name}.tmp.npz"
-        np.savez(tmp, keys=np.asarray(keys), vectors=np.asarray(vectors, dtype=np.float32))
-        tmp.replace(self.folder / f"{name}.npz")
-        self._load().update(zip(keys, np.asarray(vectors, dtype=np.float32)))
+        marker = self.folder / "model.txt"
+        if not marker.is_file():
+            tmp = self.folder / f".model.{uuid.uuid4().hex}.txt"
+            tmp.write_text(self.identity + "\n", encoding="utf-8")
+            os.replace(tmp, marker)
+        shard = self.folder / (hashlib.sha1("\n".join(keys).encode()).hexdigest()[:16] + ".npz")
+        tmp = self.folder / f".{shard.stem}.{uuid.uuid4().hex}.npz"
+        np.savez(tmp, keys=np.asarray(list(keys), dtype=str), vectors=vectors)
+        os.replace(tmp, shard)
+        self._scanned.add(shard.name)
+        for row, key in enumerate(keys):
+            self._index[key] = (shard, row)
+
+
+def _check_texts(texts: Sequence[object], offset: int = 0) -> None:
+    bad = [offset + i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if bad:
+        raise ValueError(f"cannot embed empty or non-text passages at positions {bad[:10]}")
+
+
+def _check_positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a positive whole number")
 
 
 class Embedder:
     """Embed passages with a sentence-transformers model, on the CPU, offline, cached.
+
+    Texts not in the cache are embedded once each (repeated texts share one vector), longest
+    first so that every batch holds passages of similar length and pads little. They are encoded
+    in chunks of ``chunk_size`` passages, and each finished chunk is written to the cache at once:
+    memory stays bounded and an interrupted run keeps its work. One progress bar with an ETA
+    covers the whole job.
 
     Parameters
     ----------
     model : str, default "all-MiniLM-L6-v2"
         The packaged default, a local model folder, or a model in the local Hugging Face cache.
     batch_size : int, default 64
-        Passages per forward pass; passages are sorted by length so batches pad little.
+        Passages per forward pass.
+    chunk_size : int, default 4096
+        Passages encoded between two writes to the cache.
     cache_dir : path or None
         Folder of the embedding cache; ``None`` disables caching.
     normalize : bool, default True
@@ -161,6 +227,13 @@ class Embedder:
     show_progress : bool, default True
         Show a progress bar while embedding.
     device : str, default "cpu"
+
+    Attributes
+    ----------
+    n_embedded_ : int
+        Passages embedded by the model so far (unique texts not found in the cache).
+    n_cached_ : int
+        Passages served from the cache so far.
     """
 
     def __init__(
@@ -168,6 +241,7 @@ class Embedder:
         model: str = DEFAULT_MODEL,
         *,
         batch_size: int = 64,
+        chunk_size: int = 4096,
         cache_dir: str | os.PathLike | None = None,
         normalize: bool = True,
         show_progress: bool = True,
@@ -175,12 +249,14 @@ class Embedder:
     ) -> None:
         self.model = model
         self.batch_size = batch_size
+        self.chunk_size = chunk_size
         self.cache_dir = cache_dir
         self.normalize = normalize
         self.show_progress = show_progress
         self.device = device
         self._encoder = None
         self._identity: str | None = None
+        self._cache_store: EmbeddingCache | None = None
         self.n_embedded_ = 0
         self.n_cached_ = 0
 
@@ -216,6 +292,63 @@ class Embedder:
         getter = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
         return int(getter())
 
+    def _cache(self) -> EmbeddingCache | None:
+        if self.cache_dir is None:
+            return None
+        store = self._cache_store
+        if store is None or store.identity != self.identity or store.folder.parent != Path(self.cache_dir):
+            self._cache_store = store = EmbeddingCache(self.cache_dir, self.identity)
+        return store
+
+    def _progress(self, total: int, unit: str = "passage"):
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc="embedding", unit=unit, disable=not self.show_progress or total == 0,
+                    smoothing=0.05)
+
+    # -- the three steps of every call: look up, embed what is missing, assemble -------------------
+    def _lookup(self, texts: list[str]) -> tuple[list[str], list[np.ndarray | None], list[tuple[str, str]]]:
+        """Keys, cached vectors (None where missing), and the missing texts longest first."""
+        _check_positive("batch_size", self.batch_size)
+        _check_positive("chunk_size", self.chunk_size)
+        cache = self._cache()
+        keys = [EmbeddingCache.key(t) for t in texts]
+        found = cache.get(keys) if cache is not None else [None] * len(texts)
+        missing = {k: t for k, t, v in zip(keys, texts, found) if v is None}
+        todo = sorted(missing.items(), key=lambda item: (-len(item[1]), item[0]))
+        self.n_cached_ += sum(v is not None for v in found)
+        return keys, found, todo
+
+    def _embed(self, todo: list[tuple[str, str]], bar) -> dict[str, np.ndarray]:
+        """Encode ``todo`` (key, text) pairs chunk by chunk, caching each chunk as it finishes."""
+        fresh: dict[str, np.ndarray] = {}
+        if not todo:
+            return fresh
+        encoder, cache = self._load_encoder(), self._cache()
+        for start in range(0, len(todo), self.chunk_size):
+            chunk = todo[start:start + self.chunk_size]
+            parts = []
+            for first in range(0, len(chunk), self.batch_size):
+                batch = [text for _, text in chunk[first:first + self.batch_size]]
+                parts.append(np.asarray(encoder.encode(batch, batch_size=len(batch),
+                                                       normalize_embeddings=self.normalize,
+                                                       show_progress_bar=False, convert_to_numpy=True),
+                                        dtype=np.float32))
+                bar.update(len(batch))
+            vectors = np.vstack(parts)
+            keys = [key for key, _ in chunk]
+            if cache is not None:
+                cache.put(keys, vectors)
+            fresh.update(zip(keys, vectors))
+            self.n_embedded_ += len(chunk)
+        return fresh
+
+    def _assemble(self, keys: list[str], found: list[np.ndarray | None], fresh: dict[str, np.ndarray]) -> np.ndarray:
+        if not keys:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([v if v is not None else fresh[k] for k, v in zip(keys, found)]).astype(np.float32, copy=False)
+
+    # -- public ----------------------------------------------------------------------------------
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``.
 
@@ -227,31 +360,92 @@ class Embedder:
         Returns
         -------
         ndarray of shape (n_texts, dim), float32
+            In the order of ``texts``.
         """
         texts = list(texts)
-        bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-        if bad:
-            raise ValueError(f"cannot embed empty or non-text passages at positions {bad[:10]}")
-        cache = EmbeddingCache(self.cache_dir, self.identity) if self.cache_dir is not None else None
-        keys = [EmbeddingCache.key(t) for t in texts]
-        found = cache.get(keys) if cache else [None] * len(texts)
-        todo = sorted({k: t for k, t, v in zip(keys, texts, found) if v is None}.items())
-        fresh: dict[str, np.ndarray] = {}
-        if todo:
-            encoder = self._load_encoder()
-            vectors = encoder.encode(
-                [t for _, t in todo],
-                batch_size=self.batch_size,
-                normalize_embeddings=self.normalize,
-                show_progress_bar=self.show_progress,
-                convert_to_numpy=True,
-            ).astype(np.float32)
-            fresh = dict(zip((k for k, _ in todo), vectors))
-            if cache:
-                cache.put([k for k, _ in todo], vectors)
-        self.n_embedded_ += len(todo)
-        self.n_cached_ += len(texts) - sum(v is None for v in found)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        rows = [v if v is not None else fresh[k] for k, v in zip(keys, found)]
-        return np.vstack(rows).astype(np.float32, copy=False)
+        _check_texts(texts)
+        keys, found, todo = self._lookup(texts)
+        with self._progress(len(todo)) as bar:
+            fresh = self._embed(todo, bar)
+        return self._assemble(keys, found, fresh)
+
+    def iter_encode_parquet(self, path: str | os.PathLike, column: str = "text", *,
+                            batch_rows: int = 4096) -> Iterator[np.ndarray]:
+        """Embed a text column of a Parquet file, reading it ``batch_rows`` rows at a time.
+
+        Only one batch of texts is in memory at once; passages are length-sorted within each batch.
+        The progress bar counts rows of the whole file (cached rows advance it at once).
+
+        Parameters
+        ----------
+        path : path
+            A Parquet file, e.g. ``tables/passages.parquet`` written by :meth:`Corpus.save`.
+        column : str, default "text"
+        batch_rows : int, default 4096
+
+        Yields
+        ------
+        ndarray of shape (n_rows_in_batch, dim), float32
+            One array per row batch, in file order.
+        """
+        _check_positive("batch_rows", batch_rows)
+        table = _parquet_file(path, column)
+        with self._progress(table.metadata.num_rows, unit="row") as bar:
+            done = 0
+            for batch in table.iter_batches(batch_size=batch_rows, columns=[column]):
+                texts = batch.column(0).to_pylist()
+                _check_texts(texts, offset=done)
+                keys, found, todo = self._lookup(texts)
+                bar.update(len(texts) - len(todo))
+                yield self._assemble(keys, found, self._embed(todo, bar))
+                done += len(texts)
+
+    def encode_parquet(self, path: str | os.PathLike, column: str = "text", *, batch_rows: int = 4096,
+                       out: str | os.PathLike | None = None) -> np.ndarray:
+        """Embed a text column of a Parquet file without loading all its texts at once.
+
+        Parameters
+        ----------
+        path : path
+            A Parquet file of passages.
+        column : str, default "text"
+        batch_rows : int, default 4096
+            Rows read (and at most embedded) at a time.
+        out : path, optional
+            A ``.npy`` file to write the embeddings into (opened as a memory map, so the result
+            need not fit in memory either); by default they are returned in memory.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, dim), float32
+            Row ``i`` embeds row ``i`` of the file; a ``numpy.memmap`` when ``out`` is given.
+        """
+        n_rows = _parquet_file(path, column).metadata.num_rows
+        result: np.ndarray | None = None
+        position = 0
+        for vectors in self.iter_encode_parquet(path, column, batch_rows=batch_rows):
+            if result is None:
+                shape = (n_rows, vectors.shape[1])
+                result = (np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=shape)
+                          if out is not None else np.empty(shape, dtype=np.float32))
+            result[position:position + len(vectors)] = vectors
+            position += len(vectors)
+        if result is None:
+            result = np.zeros((0, self.dimension), dtype=np.float32)
+        elif isinstance(result, np.memmap):
+            result.flush()
+        return result
+
+
+def _parquet_file(path: str | os.PathLike, column: str):
+    """An open ``pyarrow.parquet.ParquetFile`` that has ``column``."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"parquet file '{path}' does not exist")
+    table = pq.ParquetFile(path)
+    names = table.schema_arrow.names
+    if column not in names:
+        raise ValueError(f"parquet file '{path}' has no column '{column}' (columns: {names}); pass column=")
+    return table
