@@ -116,6 +116,10 @@ _TOKEN = re.compile(
     r"|(?P<other>\S)",  # digits and other punctuation: break names
 )
 _POSSESSIVE = re.compile(r"['’][sS]$")
+#: Line and passage separators: names never run across them, so each segment is analysed alone.
+_SEGMENT = re.compile(r"[\n\u2029]")
+#: Most segments whose terms an analyzer remembers (c-TF-IDF reads every passage several times).
+MEMO_SIZE = 200_000
 
 
 def _has_inner_capital(word: str) -> bool:
@@ -141,6 +145,11 @@ class TermAnalyzer:
         self.stop_words = frozenset(w.lower() for w in (STOP_WORDS if stop_words is None else stop_words))
         self.names_: frozenset[str] = frozenset()
         self.name_starts_: frozenset[tuple[str, str]] = frozenset()
+        self._memo: dict[str, tuple[str, ...]] = {}
+
+    def clear_memo(self) -> None:
+        """Forget the remembered terms of segments (after fitting, to free memory)."""
+        self._memo = {}
 
     # -- tokenisation ------------------------------------------------------------------------
     @staticmethod
@@ -187,6 +196,7 @@ class TermAnalyzer:
                     lower[key] += 1
         self.names_ = frozenset(k for k, n in upper.items() if n > lower.get(k, 0) and k not in self.stop_words)
         self.name_starts_ = frozenset(pair for pair in starts if pair[1] in self.names_)
+        self.clear_memo()
         return self
 
     def _is_name(self, token: str) -> bool:
@@ -240,7 +250,24 @@ class TermAnalyzer:
         run.clear()
 
     def __call__(self, text: str) -> list[str]:
-        """Terms of one text, in order, with repeats (a ``CountVectorizer`` analyzer)."""
+        """Terms of one text, in order, with repeats (a ``CountVectorizer`` analyzer).
+
+        Line and passage separators end every name and sentence, so the text is analysed segment
+        by segment, and each segment's terms are remembered: c-TF-IDF reads each passage several
+        times, alone and inside its topic's joined document.
+        """
+        terms: list[str] = []
+        for segment in _SEGMENT.split(text):
+            segment = segment.strip()  # joined topic documents put a space before each passage
+            found = self._memo.get(segment)
+            if found is None:
+                found = tuple(self._segment_terms(segment))
+                if len(self._memo) < MEMO_SIZE:
+                    self._memo[segment] = found
+            terms.extend(found)
+        return terms
+
+    def _segment_terms(self, text: str) -> list[str]:
         tokens = self._tokens(text)
         terms: list[str] = []
         run: list[tuple[str, bool]] = []

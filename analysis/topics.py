@@ -47,6 +47,11 @@ Transform (new passages, and after :meth:`TopicModel.load`)
 2-D layout for maps (``passage_topics``)
     UMAP to 2-D (seeded, same ``n_neighbors``) from 100 passages up, PCA below.
 
+Neighbour graph
+    From 4,096 passages up (where UMAP would otherwise run pynndescent) the cosine neighbour
+    graph is computed once, exactly up to 60,000 passages, and shared by the clustering UMAP and
+    the 2-D layout (:mod:`analysis._knn`); below, UMAP computes all distances itself.
+
 Reproducibility
     UMAP, k-means, silhouette sampling and the layout take ``random_state``; HDBSCAN and c-TF-IDF
     are deterministic. The same passages, embeddings and seed give identical assignments.
@@ -79,6 +84,7 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
 
+from ._knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, umap_reduce
 from ._topic_labels import BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, coverage_reranker
 from ._topic_quality import CoherenceResult, best_k, topic_coherence_npmi, topic_diversity, topic_stability
 
@@ -90,6 +96,7 @@ __all__ = [
     "topic_coherence_npmi",
     "topic_diversity",
     "topic_stability",
+    "period_frequency",
     "topics_over_time",
     "topics_per_class",
 ]
@@ -331,7 +338,13 @@ class TopicModel(BaseEstimator):
         timings["vocabulary"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        raw, bertopic, method, params, reason = self._cluster(texts, emb, unit, analyzer, vocabulary, sizes)
+        knn = None
+        if n >= max(MIN_PASSAGES_FOR_DENSITY, UMAP_SMALL_DATA):  # one neighbour graph for both UMAPs
+            knn = cosine_knn(unit, sizes["umap"]["n_neighbors"], random_state=self.random_state)
+        timings["neighbours"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        raw, bertopic, method, params, reason = self._cluster(texts, emb, unit, analyzer, vocabulary, sizes, knn)
         timings["clustering"] = time.perf_counter() - start
         if reason:
             warnings.warn(f"TopicModel fell back to k-means: {reason}", TopicModelWarning, stacklevel=2)
@@ -363,7 +376,7 @@ class TopicModel(BaseEstimator):
         self._set_tables(texts, unit)
 
         start = time.perf_counter()
-        self.layout_ = self._layout(unit, sizes["umap"]["n_neighbors"])
+        self.layout_ = self._layout(unit, sizes["umap"]["n_neighbors"], knn)
         timings["layout"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -376,6 +389,7 @@ class TopicModel(BaseEstimator):
             seeds = tuple(self.random_state + i for i in range(3))
             metrics["stability_ari"] = topic_stability(texts, emb, seeds=seeds, **self._refit_params())
         timings["metrics"] = time.perf_counter() - start
+        analyzer.clear_memo()
         self.run_record_ = {
             "method": method,
             "parameters": params,
@@ -429,11 +443,10 @@ class TopicModel(BaseEstimator):
             return counts.get_feature_names_out().tolist()
         raise ValueError("the texts hold no words usable as topic labels (only stop words, numbers or punctuation)")
 
-    def _cluster(self, texts, emb, unit, analyzer, vocabulary, sizes):
+    def _cluster(self, texts, emb, unit, analyzer, vocabulary, sizes, knn):
         """Run BERTopic; return (raw topics, model, method, parameters used, fallback reason)."""
         BERTopic, BaseDimensionalityReduction, _ = _bertopic()
         from hdbscan import HDBSCAN
-        from umap import UMAP
 
         n = len(texts)
         dense = n >= MIN_PASSAGES_FOR_DENSITY
@@ -456,16 +469,16 @@ class TopicModel(BaseEstimator):
                 topics, _ = model.fit_transform(self._bertopic_docs(texts), embeddings=emb)
             return np.asarray(topics, dtype=int), model
 
+        reduced = np.nan_to_num(umap_reduce(emb, knn=knn, **umap_params)) if dense else None
+        if knn is not None:
+            umap_params = {**umap_params, "knn": f"exact cosine up to {EXACT_LIMIT:,} passages, else pynndescent"}
         if self.n_topics is None and dense:
             hdb = {**sizes["hdbscan"], "metric": "euclidean", "cluster_selection_method": "eom"}
-            raw, model = run(UMAP(**umap_params), HDBSCAN(**hdb))
+            raw, model = run(_PrecomputedReduction(reduced), HDBSCAN(**hdb))
             if len(set(raw.tolist()) - {-1}) >= 2:
                 return raw, model, "hdbscan", {"umap": umap_params, "hdbscan": hdb, "min_df": sizes["min_df"]}, None
             reason = f"HDBSCAN found {len(set(raw.tolist()) - {-1})} topic(s) in {n} passages; need at least 2"
-            reduced = np.nan_to_num(model.umap_model.embedding_)
-        elif dense:
-            reduced = UMAP(**umap_params).fit_transform(emb)
-        else:
+        elif not dense:
             reduced = None
             if self.n_topics is None:
                 reason = f"{n} passages is fewer than {MIN_PASSAGES_FOR_DENSITY}, too few for density clustering"
@@ -539,14 +552,10 @@ class TopicModel(BaseEstimator):
         self.topic_info_ = pd.DataFrame(rows, columns=["topic", "label", "words", "size", "share", "representative"])
         self.topic_words_ = pd.DataFrame(word_rows, columns=["topic", "label", "word", "weight"])
 
-    def _layout(self, unit: np.ndarray, n_neighbors: int) -> np.ndarray:
+    def _layout(self, unit: np.ndarray, n_neighbors: int, knn) -> np.ndarray:
         if len(unit) >= MIN_PASSAGES_FOR_DENSITY:
-            from umap import UMAP
-
-            layout = UMAP(
-                n_components=2, n_neighbors=n_neighbors, min_dist=0.1, metric="cosine",
-                random_state=self.random_state, n_jobs=1, low_memory=True,
-            ).fit_transform(unit)
+            layout = umap_reduce(unit, knn=knn, n_components=2, n_neighbors=n_neighbors, min_dist=0.1,
+                                 metric="cosine", random_state=self.random_state, n_jobs=1, low_memory=True)
         else:
             from sklearn.decomposition import PCA
 
@@ -745,7 +754,8 @@ def _shares(table: pd.DataFrame, key: str) -> pd.DataFrame:
     return long[[key, "topic", "label", "count", "share"]].astype({"topic": int, "count": int})
 
 
-def _auto_freq(dates: pd.Series) -> str:
+def period_frequency(dates: pd.Series) -> str:
+    """Time bins for a date span: ``"MS"`` (months) up to two years, ``"QS"`` up to eight, else ``"YS"``."""
     span_days = (dates.max() - dates.min()).days
     return "MS" if span_days <= 2 * 366 else "QS" if span_days <= 8 * 366 else "YS"
 
@@ -773,7 +783,7 @@ def topics_over_time(
     table = _aligned(passage_topics, pd.to_datetime(pd.Series(dates), errors="coerce"), "date", "dates")
     if table.empty:
         raise ValueError("no passage has a usable date")
-    freq = freq or _auto_freq(table["date"])
+    freq = freq or period_frequency(table["date"])
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
     except ValueError as err:

@@ -244,6 +244,21 @@ def test_term_analyzer_rules():
     assert not [t for t in terms if re.search(r"\d", t)]
 
 
+def test_term_analyzer_reads_segments_alone_and_forgets_on_refit(seeds_dir):
+    from analysis.corpus import load_corpus
+
+    passages = load_corpus(seeds_dir, show_progress=False).passages["text"].tolist()
+    docs = TopicModel._bertopic_docs(passages)
+    analyzer = TermAnalyzer().fit(docs)
+    joined = " ".join(docs)  # as c-TF-IDF joins a topic's passages
+    for text in docs + [joined]:  # memoised by segment == the whole text read at once
+        assert analyzer(text) == analyzer._segment_terms(text)
+    assert analyzer(joined) == [t for doc in docs for t in analyzer(doc)]
+    assert "Los Lobos" in analyzer(joined)
+    analyzer.fit(["los lobos ran. los lobos hid. Los Lobos came back."])  # now a name no longer
+    assert "Los Lobos" not in analyzer("Officials said Los Lobos grew")
+
+
 def test_labels_skip_plural_repeats():
     from analysis.topics import _label
 
@@ -392,3 +407,36 @@ def test_seed_articles_give_three_or_more_readable_topics(seeds_dir, tmp_path):
     with pytest.warns(TopicModelWarning):
         again = TopicModel(random_state=0).fit(texts, emb)
     assert np.array_equal(again.topics_, model.topics_)
+
+
+def test_cosine_neighbours_are_exact_self_first_and_repeatable():
+    from analysis._knn import cosine_knn
+
+    rng = np.random.default_rng(3)
+    unit = rng.normal(size=(2500, 16)).astype(np.float32)
+    unit[10] = unit[11]  # an exact duplicate must not displace the point itself
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    indices, distances = cosine_knn(unit, 7)
+    assert (indices[:, 0] == np.arange(len(unit))).all() and (distances[:, 0] == 0).all()
+    assert indices[10, 1] == 11 and distances[10, 1] < 1e-5
+    sims = unit.astype(np.float64) @ unit.T.astype(np.float64)
+    brute = 1 - np.sort(sims, axis=1)[:, ::-1][:, :7]  # exact distances of the 7 nearest
+    assert np.abs(distances[:, 1:] - brute[:, 1:]).max() < 1e-5
+    found = np.take_along_axis(1 - sims, indices, axis=1)  # the neighbours found are at those distances
+    assert np.abs(found[:, 1:] - brute[:, 1:]).max() < 1e-5
+    assert (np.diff(distances, axis=1) >= -1e-6).all()
+    again = cosine_knn(unit, 7)
+    assert (again[0] == indices).all() and (again[1] == distances).all()
+    with pytest.raises(ValueError, match="neighbours"):
+        cosine_knn(unit[:3], 5)
+
+
+@pytest.mark.slow
+def test_large_corpus_shares_one_neighbour_graph_and_finds_the_themes():
+    texts, emb, truth = make_corpus(1050)  # 4,200 passages: past UMAP's own exact-distance limit
+    model = TopicModel(random_state=0).fit(texts, emb)
+    record = model.run_record_
+    assert record["method"] == "hdbscan" and "knn" in record["parameters"]["umap"]
+    assert record["timings_s"]["neighbours"] > 0
+    assert adjusted_rand_score(truth, model.topics_) > 0.9
+    assert model.layout_.shape == (len(texts), 2) and np.isfinite(model.layout_).all()
