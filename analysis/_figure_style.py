@@ -342,7 +342,10 @@ def add_note(ax: Axes, text: str, *, own_figure: bool) -> Annotation:
         guess = wrap_to_width(text, fig.get_figwidth() - 1.2, NOTE_SIZE)
         fig.set_figheight(fig.get_figheight() + n_lines(guess) * NOTE_SIZE * 1.25 / 72 + 0.04)
         fig.draw_without_rendering()
-    width = ax.get_window_extent().width / fig.dpi
+    box = ax.get_window_extent()
+    # no wider than the axes, nor than the canvas right of the axes' left edge (with a margin, as
+    # the layout may still shift the axes a little when it makes room for the note)
+    width = min(box.width, fig.bbox.width - box.x0 - 0.15 * fig.dpi) / fig.dpi
     note = ax.annotate(wrap_to_width(text, width, NOTE_SIZE), xy=(0.0, 0.0),
                        xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -3), textcoords="offset points",
                        ha="left", va="top", fontsize=NOTE_SIZE, color="#555555", annotation_clip=False)
