@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -114,6 +114,31 @@ class Analysis:
         table.to_parquet(self.tables_dir / f"{name}.parquet", index=False)
         table.to_csv(self.tables_dir / f"{name}.csv", index=False)
         return self.tables_dir / f"{name}.parquet"
+
+    def stage_fingerprints(self, *stages: str) -> list[str | None]:
+        """The fingerprints the given stages last ran with (``None`` for a stage not run yet)."""
+        return [self.stage_record(stage).get("fingerprint") for stage in stages]
+
+    def cached_tables(self, stage: str, depends: Any,
+                      build: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+        """Tables from ``build()``, saved under ``tables/`` and reused while ``depends`` is unchanged.
+
+        ``depends`` is anything JSON-serialisable that determines the tables (upstream stage
+        fingerprints, settings). The tables are always returned as read back from Parquet, so a
+        first run and a rerun hand identical tables to what follows.
+        """
+        fp = _fingerprint(stage, depends)
+        record = self.stage_record(stage)
+        names = record.get("tables", [])
+        fresh = record.get("fingerprint") == fp and all((self.tables_dir / f"{n}.parquet").is_file() for n in names)
+        if not fresh:
+            start = time.perf_counter()
+            tables = build()
+            for name, table in tables.items():
+                self.save_table(_plain(table), name)
+            names = list(tables)
+            self._mark(stage, fp, tables=names, seconds=time.perf_counter() - start)
+        return {name: pd.read_parquet(self.tables_dir / f"{name}.parquet") for name in names}
 
     def _timed(self, stage: str, start: float) -> float:
         self.timings[stage] = round(time.perf_counter() - start, 3)

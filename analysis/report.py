@@ -4,10 +4,18 @@ Notebooks call these functions so that each stays a few lines of calls and prose
 notebook reuses them without recomputing any model (the tables come from ``out_dir/tables``).
 Each ``*_tables`` function returns tidy DataFrames, each ``*_figures`` function a dict of
 ``name -> Figure`` ready for :func:`save_figures`.
+
+:func:`render` is what the notebooks show: it draws a section's figures and saves them as PNG,
+SVG and PDF, or, when nothing they depend on changed since the last run (the analysis stages, the
+grouping, the seed, the figure code and matplotlib), reuses the saved files. Tables are cached the
+same way (:meth:`analysis.pipeline.Analysis.cached_tables`), so a rerun with nothing changed
+neither recomputes a bootstrap nor redraws a figure.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +26,8 @@ from ._framing_stats import evidence_table, frame_shares, topic_frame_table
 from .pipeline import Analysis
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
-           "framing_figures", "save_figures", "topic_record_text", "classifier_text", "summary_text",
-           "GROUP_LABELS"]
+           "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
+           "summary_text", "GROUP_LABELS"]
 
 UNKNOWN = "(unknown)"
 GROUP_LABELS = {"source": "Outlet", "country": "Country", "collection": "Collection", "language": "Language"}
@@ -52,13 +60,18 @@ def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
     from .topics import topics_over_time, topics_per_class
 
     topics = run.topics()
-    passages = run.passage_table()
-    assigned = passages[["passage_id", "date", run.group_by]].merge(topics["passage_topics"], on="passage_id")
-    tables = {k: v for k, v in topics.items() if isinstance(v, pd.DataFrame)}
-    if assigned["date"].notna().any():
-        tables["topic_time"] = topics_over_time(assigned, assigned["date"])
-    tables["topic_by_group"] = topics_per_class(assigned, assigned[run.group_by])
-    return tables
+
+    def build() -> dict[str, pd.DataFrame]:
+        passages = run.passage_table()
+        assigned = passages[["passage_id", "date", run.group_by]].merge(topics["passage_topics"], on="passage_id")
+        extra = {}
+        if assigned["date"].notna().any():
+            extra["topic_time"] = topics_over_time(assigned, assigned["date"])
+        extra["topic_by_group"] = topics_per_class(assigned, assigned[run.group_by])
+        return extra
+
+    extra = run.cached_tables("topic_tables", [run.stage_fingerprints("corpus", "topics"), run.group_by], build)
+    return {**{k: v for k, v in topics.items() if isinstance(v, pd.DataFrame)}, **extra}
 
 
 def topic_figures(run: Analysis) -> dict[str, Figure]:
@@ -86,9 +99,19 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
     ``topic_frame`` (frame shares within each topic), ``evidence`` and ``confusion`` (the
     classifier's validation).
     """
-    from .topics import _auto_freq
-
     frames = run.framing()
+    topics = run.topics()["passage_topics"][["passage_id", "topic", "label"]]
+    depends = [run.stage_fingerprints("corpus", "topics", "framing"), run.group_by, run.seed, n_boot, _code_version()]
+    tables = run.cached_tables("framing_tables", depends, lambda: _framing_tables(run, frames, topics, n_boot))
+    confusion = run.framing_classifier().record_.get("validation", {}).get("confusion")
+    if confusion:
+        tables["confusion"] = pd.DataFrame(confusion)
+    return tables
+
+
+def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n_boot: int) -> dict[str, pd.DataFrame]:
+    from .topics import period_frequency
+
     seed = run.seed
     article_frames = frame_shares(frames, "article_id", n_boot=n_boot, random_state=seed)
     titles = frames.drop_duplicates("article_id").set_index("article_id")["title"]
@@ -99,16 +122,12 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
     tables["group_stance"] = _group_stance(frame_shares(group, run.group_by, n_boot=n_boot, random_state=seed))
     dated = frames.dropna(subset=["date"])
     if len(dated):
-        freq = _auto_freq(dated["date"])
+        freq = period_frequency(dated["date"])
         dated = dated.assign(period=dated["date"].dt.to_period(freq.rstrip("S")).dt.start_time)
         tables["period_stance"] = _group_stance(frame_shares(dated, "period", n_boot=n_boot, random_state=seed))
-    topics = run.topics()["passage_topics"][["passage_id", "topic", "label"]]
     with_topics = frames.merge(topics.rename(columns={"label": "topic_label"}), on="passage_id")
     tables["topic_frame"] = topic_frame_table(with_topics)
     tables["evidence"] = evidence_table(frames)
-    confusion = run.framing_classifier().record_.get("validation", {}).get("confusion")
-    if confusion:
-        tables["confusion"] = pd.DataFrame(confusion)
     return tables
 
 
@@ -129,6 +148,76 @@ def framing_figures(run: Analysis, tables: dict[str, pd.DataFrame] | None = None
 def save_figures(figs: dict[str, Figure], out_dir: str | Path) -> list[Path]:
     """Save every figure as PNG, SVG and PDF into ``out_dir``; returns the files written."""
     return [path for name, fig in figs.items() for path in fg.save_figure(fig, name, out_dir)]
+
+
+class SavedFigure:
+    """A figure saved as ``folder/name.{png,svg,pdf}``; a notebook shows its PNG.
+
+    The PNG (300 dpi) is shown at half its pixel width, the size at which the notebook's own
+    display (150 dpi) would show the figure.
+    """
+
+    def __init__(self, name: str, folder: str | Path) -> None:
+        self.name = name
+        self.folder = Path(folder)
+
+    def path(self, fmt: str) -> Path:
+        return self.folder / f"{self.name}.{fmt}"
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.path(fmt) for fmt in ("png", "svg", "pdf")]
+
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
+        data = self.path("png").read_bytes()
+        width = int.from_bytes(data[16:20], "big")  # from the PNG header (IHDR)
+        return data, {"width": max(1, width // 2)}
+
+    def __repr__(self) -> str:
+        return f"SavedFigure({self.name!r}, {str(self.folder)!r})"
+
+
+_SECTIONS = {"corpus": (corpus_figures, ("corpus",)),
+             "topics": (topic_figures, ("corpus", "topics")),
+             "framing": (framing_figures, ("corpus", "topics", "framing"))}
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """Hash of the code and style that draw the figures and build the report tables."""
+    import matplotlib
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256(matplotlib.__version__.encode())
+    for name in ("report.py", "figures.py", "_figure_style.py", "analysis.mplstyle", "_framing_stats.py", "_frames.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
+    """A section's figures (``"corpus"``, ``"topics"`` or ``"framing"``), saved under ``run.out``.
+
+    Draws and saves them (PNG, SVG, PDF) unless the same figures were saved before from the same
+    results, settings and figure code, in which case the saved files are reused. Returns
+    ``name -> SavedFigure``; the Figure objects themselves come from :func:`corpus_figures`,
+    :func:`topic_figures` and :func:`framing_figures`.
+    """
+    if section not in _SECTIONS:
+        raise ValueError(f"section must be one of {sorted(_SECTIONS)}, got {section!r}")
+    build, stages = _SECTIONS[section]
+    {"corpus": run.load_corpus, "topics": run.topics, "framing": run.framing}[section]()  # stages up to date
+    fingerprint = hashlib.sha256(repr([run.stage_fingerprints(*stages), run.group_by, run.seed,
+                                       _code_version()]).encode()).hexdigest()[:16]
+    stage = f"figures_{section}"
+    record = run.stage_record(stage)
+    names = record.get("figures", [])
+    saved = {name: SavedFigure(name, run.out) for name in names}
+    if record.get("fingerprint") == fingerprint and all(p.is_file() for fig in saved.values() for p in fig.files):
+        return saved
+    figs = build(run)
+    save_figures(figs, run.out)
+    run._mark(stage, fingerprint, figures=list(figs))
+    return {name: SavedFigure(name, run.out) for name in figs}
 
 
 

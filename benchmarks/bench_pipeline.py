@@ -19,7 +19,8 @@ model loading and numba compilation, as a user's run does):
   read, clean, detect language, deduplicate, save tables; and ``passages``: splitting articles into
   passages, timed inside ``load_corpus``), ``Analysis.embeddings()`` (``embed``: empty embedding
   cache), ``Analysis.topics()``, ``Analysis.framing()``, and ``figures``: the report's corpus,
-  topic and framing figures (bootstrap tables included) saved as PNG, SVG and PDF.
+  topic and framing figures (bootstrap tables included) saved as PNG, SVG and PDF by
+  ``report.render``, as the notebooks call it (a warm run reuses what is saved).
   ``cold`` starts from an empty output folder and cache; ``warm`` reruns it with both kept.
 * Plain sentence-transformers: ``SentenceTransformer(<packaged model>).encode(texts,
   batch_size=64)`` on the same passage texts (import, model loading and encoding timed, as in ours).
@@ -135,12 +136,11 @@ def child_pipeline(spec: dict) -> dict:
     steps["framing"] = step
     with measure("figures", unit="figures", trace_python=trace) as step:
         figures, failed = {}, []
-        for build in (report.corpus_figures, report.topic_figures, report.framing_figures):
+        for section in ("corpus", "topics", "framing"):  # as the notebooks do: drawn and saved, or reused
             try:
-                figures |= build(run)
+                figures |= report.render(run, section)
             except Exception as err:  # reported, so that one broken figure does not hide the rest
-                failed.append(f"{build.__name__} failed: {type(err).__name__}: {err}")
-        report.save_figures(figures, run.out)
+                failed.append(f"{section} figures failed: {type(err).__name__}: {err}")
         plt.close("all")
         step.items = len(figures)
         step.note = "; ".join(failed)

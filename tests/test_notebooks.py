@@ -121,3 +121,26 @@ def test_an_undated_corpus_reports_without_time_figures(tmp_path, seeds_dir, cac
     assert {"topic_sizes", "frame_shares_by_article", "stance_by_group"} <= written
     assert not {"corpus_articles_over_time", "topic_share_over_time", "stance_by_period"} & written
     assert "no figure over time" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_rerun_reuses_every_result_and_a_new_grouping_redraws(report_dir, tmp_path, seeds_dir, cache, monkeypatch):
+    import shutil
+
+    from analysis import report
+    from analysis.pipeline import Analysis
+
+    out = tmp_path / "again"
+    shutil.copytree(report_dir, out)  # keeps modification times
+    saved = {p: p.stat().st_mtime_ns for ext in ("png", "svg", "pdf", "parquet") for p in out.rglob(f"*.{ext}")}
+    monkeypatch.setenv("ANALYSIS_CACHE", str(cache))
+    record = run_report(str(seeds_dir), str(out), progress=False)
+    assert record["manifest_counts"] == {"loaded": 5, "skipped": 1}
+    assert {p for p, t in saved.items() if p.stat().st_mtime_ns != t} == set()  # nothing redrawn or recomputed
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= len(FIGURES)
+
+    run = Analysis(corpus=str(seeds_dir), out_dir=str(out), group_by="language")
+    tables = report.framing_tables(run)
+    assert set(tables["group_stance"]["group"]) == {"en"}
+    figs = report.render(run, "framing")
+    assert figs["stance_by_group"].path("png").stat().st_mtime_ns != saved[out / "stance_by_group.png"]
