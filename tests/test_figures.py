@@ -307,6 +307,26 @@ def test_frame_shares_diverge_from_zero_in_frame_colours_sorted_by_balance():
     assert (ax.get_title(loc="left"), ax.get_title(loc="right")) == ("← Root causes", "Militarization →")
 
 
+def test_frame_shares_of_thousands_of_articles_are_four_stepped_areas():
+    rng = np.random.default_rng(0)
+    shares = rng.dirichlet([1, 1, 1], size=3000)
+    frames = pd.DataFrame(shares, columns=[f"share_{f}" for f in FRAMES])
+    frames.insert(0, "title", "")
+    frames.insert(0, "article_id", [f"a{i}" for i in range(len(frames))])
+    fig = figures.plot_frame_shares(frames)
+    (ax,) = main_axes(fig)
+    colors = [to_hex(p.get_facecolor()) for p in ax.patches]
+    assert sorted(colors) == sorted(FRAME_COLORS[f].lower() for f in ("root_cause", "militarization", "neither",
+                                                                      "neither"))
+    mil = next(p for p in ax.patches if to_hex(p.get_facecolor()) == FRAME_COLORS["militarization"].lower())
+    values, edges = mil.get_data()[:2]
+    assert len(values) == len(frames) and edges[0] == -0.5 and edges[-1] == len(frames) - 0.5
+    balance = frames["share_militarization"] - frames["share_root_cause"]
+    top = frames.loc[balance.idxmax(), "share_militarization"]
+    assert values[-1] == pytest.approx(top)  # the most militarized article is the top step
+    assert ax.get_ylabel() == "Articles (3,000), by balance" and not ax.get_yticks().size
+
+
 def test_frame_shares_must_add_up_to_one():
     with pytest.raises(ValueError, match="add up to 1"):
         figures.plot_frame_shares(article_frames_table().assign(share_neither=0.9))
