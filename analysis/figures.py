@@ -611,20 +611,26 @@ def plot_topic_frame_heatmap(topic_frame: pd.DataFrame, *, width: Width = "singl
     balance = shares["militarization"] - shares["root_cause"]
     order = sorted(shares.index, key=lambda label: (label == OUTLIER_LABEL, -balance[label]))
     shares = shares.loc[order]
-    labels = [wrap_label(label) for label in order]
+    many = len(order) > MANY_HEATMAP_ROWS  # one line per topic, so the figure fits a page
+    labels = [wrap_label(label, 40, max_lines=1) if many else wrap_label(label) for label in order]
     if "n" in table:
         totals = table.groupby("label")["n"].sum()
-        labels = [_with_count(text, totals[label]) for text, label in zip(labels, order)]
+        labels = [f"{text} (n = {int(totals[label]):,})" if many else _with_count(text, totals[label])
+                  for text, label in zip(labels, order)]
     values = shares.to_numpy(float)
     texts = [[f"{v:.0%}" for v in row] for row in values]
     own = ax is None
     with figure_style():
-        row = max(0.3, max(n_lines(label) for label in labels) * LINE_HEIGHT + 0.1)  # rows share one height
+        row = 0.2 if many else max(0.3, max(n_lines(label) for label in labels) * LINE_HEIGHT + 0.1)
         fig, ax = new_axes(ax, width=width, height=max(2.2, len(labels) * row + 1.3))
         annotated_heatmap(ax, values, texts, xlabels=[FRAME_NAMES[f] for f in FRAMES], ylabels=labels,
                            colorbar_label="Share of the topic's passages (%)")
         label_axes(ax, title="Frames by topic", xlabel="Frame", ylabel="Topic", own_figure=own)
         return finish(fig)
+
+
+#: Above this many topics the heatmap gives each topic one line (labels cut with "…").
+MANY_HEATMAP_ROWS = 20
 
 
 def plot_confusion_matrix(confusion: pd.DataFrame, *, width: Width = "single", ax: Axes | None = None) -> Figure:

@@ -374,6 +374,22 @@ def test_topic_frame_heatmap_shows_shares_with_readable_text_and_a_colorbar():
     assert colorbar.get_ylabel() == "Share of the topic's passages (%)"
 
 
+def test_topic_frame_heatmap_of_forty_topics_fits_a_page_one_line_per_topic():
+    rng = np.random.default_rng(1)
+    labels = [f"{i}_{'_'.join(['narcotrafficking', 'extradition', 'prosecutors', 'Guayaquil'])}" for i in range(41)]
+    table = pd.DataFrame([{"label": label, "frame": f, "share": s, "n": 12}
+                          for label in labels for f, s in zip(FRAMES, rng.dirichlet([1, 1, 1]))])
+    fig = figures.plot_topic_frame_heatmap(table, width="double")
+    (ax,) = main_axes(fig)
+    shown = ticklabels(ax.yaxis)
+    assert len(shown) == 41 and all("\n" not in label and label.endswith("(n = 36)") for label in shown)  # 3 frames x 12
+    assert any("…" in label for label in shown)  # cut, not wrapped
+    assert fig.get_figheight() <= 9.6
+    from analysis._figure_style import texts_outside_figure
+
+    assert texts_outside_figure(fig) == []
+
+
 def test_confusion_matrix_in_frames_order_with_counts_and_row_percentages():
     fig = figures.plot_confusion_matrix(confusion_table().sample(frac=1, random_state=0))
     (ax,) = main_axes(fig)
