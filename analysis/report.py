@@ -70,7 +70,8 @@ def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
         extra["topic_by_group"] = topics_per_class(assigned, assigned[run.group_by])
         return extra
 
-    extra = run.cached_tables("topic_tables", [run.stage_fingerprints("corpus", "topics"), run.group_by], build)
+    depends = [run.stage_fingerprints("corpus", "topics"), run.group_by, _code_version()]
+    extra = run.cached_tables("topic_tables", depends, build)
     return {**{k: v for k, v in topics.items() if isinstance(v, pd.DataFrame)}, **extra}
 
 

@@ -144,3 +144,19 @@ def test_a_rerun_reuses_every_result_and_a_new_grouping_redraws(report_dir, tmp_
     assert set(tables["group_stance"]["group"]) == {"en"}
     figs = report.render(run, "framing")
     assert figs["stance_by_group"].path("png").stat().st_mtime_ns != saved[out / "stance_by_group.png"]
+
+
+def test_a_notebook_runs_from_the_notebooks_folder_as_in_jupyterlab(tmp_path, cache):
+    """JupyterLab starts the kernel in notebooks/: the default corpus "seeds" must still be found."""
+    import os
+    import subprocess
+    import sys
+
+    papermill = Path(sys.executable).with_name("papermill")
+    result = subprocess.run([str(papermill), "01-corpus.ipynb", str(tmp_path / "out.ipynb"), "--cwd",
+                             str(NOTEBOOK_DIR), "-p", "out_dir", str(tmp_path / "out"), "--no-progress-bar"],
+                            cwd=NOTEBOOK_DIR, capture_output=True, text=True,
+                            env={**os.environ, "ANALYSIS_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = pd.read_csv(tmp_path / "out" / "tables" / "manifest.csv")
+    assert (manifest["status"] == "loaded").sum() == 5

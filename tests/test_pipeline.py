@@ -48,3 +48,12 @@ def test_saved_figure_shows_its_png_at_screen_size(run, pyplot):
 def test_render_names_its_sections(run):
     with pytest.raises(ValueError, match="section must be one of"):
         report.render(run, "maps")
+
+
+def test_relative_paths_resolve_from_the_project_root_in_jupyterlab(monkeypatch, seeds_dir):
+    from analysis.pipeline import project_path
+
+    monkeypatch.chdir(seeds_dir.parent / "notebooks")  # where JupyterLab starts a notebook's kernel
+    assert project_path("seeds") == seeds_dir
+    assert project_path("figures") == seeds_dir.parent / "figures"
+    assert project_path("new-results") == seeds_dir.parent / "notebooks" / "new-results"  # not there: as given
