@@ -5,9 +5,9 @@ spends most of its time compiling with numba in each new process (about 20 s her
 model runs UMAP twice (clustering space and 2-D map). :func:`cosine_knn` computes the graph
 once and :func:`umap_reduce` hands it to UMAP as ``precomputed_knn``:
 
-* up to :data:`EXACT_LIMIT` points, exactly, by blocks of unit-vector dot products (about 2 s for
-  10,000 passages; cost grows with the square of the passages, so beyond the limit)
-* pynndescent, seeded, as UMAP itself would run it.
+* up to :data:`EXACT_LIMIT` points exactly, by blocks of unit-vector dot products (about 2 s for
+  10,000 passages; the cost grows with the square of the number of points);
+* above it with pynndescent, seeded, as UMAP itself would run it.
 
 A point is always its own first neighbour at distance 0 (even among exact duplicates), neighbours
 are ordered by distance then index, and the computation has no randomness, so the graph (and

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from . import figures as fg
 from ._framing_stats import evidence_table, frame_shares, topic_frame_table
-from .pipeline import Analysis
+from .pipeline import Analysis, _fingerprint
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
@@ -207,17 +207,16 @@ def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
         raise ValueError(f"section must be one of {sorted(_SECTIONS)}, got {section!r}")
     build, stages = _SECTIONS[section]
     {"corpus": run.load_corpus, "topics": run.topics, "framing": run.framing}[section]()  # stages up to date
-    fingerprint = hashlib.sha256(repr([run.stage_fingerprints(*stages), run.group_by, run.seed,
-                                       _code_version()]).encode()).hexdigest()[:16]
-    stage = f"figures_{section}"
-    record = run.stage_record(stage)
+    stage_name = f"figures_{section}"
+    fingerprint = _fingerprint(stage_name, run.stage_fingerprints(*stages), run.group_by, run.seed, _code_version())
+    record = run.stage_record(stage_name)
     names = record.get("figures", [])
     saved = {name: SavedFigure(name, run.out) for name in names}
     if record.get("fingerprint") == fingerprint and all(p.is_file() for fig in saved.values() for p in fig.files):
         return saved
     figs = build(run)
     save_figures(figs, run.out)
-    run._mark(stage, fingerprint, figures=list(figs))
+    run._mark(stage_name, fingerprint, figures=list(figs))
     return {name: SavedFigure(name, run.out) for name in figs}
 
 
