@@ -1,10 +1,10 @@
 """Topic and framing analysis of news about the drug trade and counternarcotics in Latin America.
 
-The data flow one way: :mod:`analysis.corpus` (load, clean, split into passages) ->
-:mod:`analysis.vectorize` (embeddings, cached) -> :mod:`analysis.topics` and
+The data flow one way, one sub-package per stage: :mod:`analysis.corpus` (load, clean, split into
+passages) -> :mod:`analysis.vectorize` (embeddings, cached) -> :mod:`analysis.topics` and
 :mod:`analysis.framing` (models) -> :mod:`analysis.figures` (pictures from tidy tables) ->
-``notebooks/``, run by :mod:`analysis.runner`. :mod:`analysis.pipeline` ties the stages of one run
-together and :mod:`analysis.report` builds the report's tables and figures.
+:mod:`analysis.report` (the run's settings and cached stages, the report's tables, the runner of
+``notebooks/``). :mod:`analysis.cli` is the ``analysis`` command.
 
 Public names are imported on first use, so ``import analysis`` stays fast.
 """
@@ -21,10 +21,24 @@ _EXPORTS = {
     "FramingClassifier": "framing", "LexiconScorer": "framing", "ZeroShotScorer": "framing",
     "SupervisedScorer": "framing", "load_codebook": "framing", "FRAMES": "framing",
     "save_figure": "figures", "figure_style": "figures", "FRAME_COLORS": "figures",
-    "Analysis": "pipeline", "run_report": "runner",
+    "plot_articles_over_time": "figures", "plot_passages_per_article": "figures", "plot_topic_sizes": "figures",
+    "plot_topic_words": "figures", "plot_topic_map": "figures", "plot_topic_share_over_time": "figures",
+    "plot_frame_shares": "figures", "plot_stance_by_group": "figures", "plot_topic_frame_heatmap": "figures",
+    "plot_confusion_matrix": "figures",
+    "frame_shares": "report.tables", "evidence_table": "report.tables", "topic_frame_table": "report.tables",
+    "Analysis": "report", "Settings": "report", "SettingsError": "report", "run_report": "report",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Analysis", "Corpus", "CorpusError", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "FRAMES", "FRAME_COLORS",
+    "FramingClassifier", "LexiconScorer", "ModelError", "SupervisedScorer", "TopicModel", "TopicModelWarning",
+    "Settings", "SettingsError", "ZeroShotScorer", "evidence_table", "figure_style", "frame_shares", "load_codebook", "load_corpus",
+    "plot_articles_over_time", "plot_confusion_matrix", "plot_frame_shares", "plot_passages_per_article",
+    "plot_stance_by_group", "plot_topic_frame_heatmap", "plot_topic_map", "plot_topic_share_over_time",
+    "plot_topic_sizes", "plot_topic_words", "run_report", "save_figure", "topic_coherence_npmi", "topic_diversity",
+    "topic_frame_table", "topic_stability", "topics_over_time", "topics_per_class",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 
 def __getattr__(name: str):

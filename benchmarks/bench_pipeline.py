@@ -28,7 +28,7 @@ model loading and numba compilation, as a user's run does):
   defaults, on the same embeddings (import and fit timed).
 * Scaling: the cold pipeline on seeded samples of 25% and 50% of the BBC articles, beside the
   100% run above.
-* Report: ``analysis.runner.run_report`` (``make report``: four notebooks with papermill) cold,
+* Report: ``analysis.report.run_report`` (``make report``: four notebooks with papermill) cold,
   then warm, on BBC (on seeds with ``--quick``, where the samples are of the 10% BBC sample).
 * Dask: ``run_distributed`` on a LocalCluster of two worker processes against
   ``run_single_process`` on seeds and on 10% of BBC, sharing one embedding cache; on the BBC
@@ -94,9 +94,9 @@ def child_pipeline(spec: dict) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis import corpus as corpus_module
+    from analysis.corpus import load as corpus_module
     from analysis import report
-    from analysis.pipeline import Analysis
+    from analysis.report.pipeline import Analysis
 
     trace = spec["python_heap"]
     steps: dict[str, Step] = {}
@@ -196,7 +196,7 @@ def child_dask(spec: dict) -> dict:
     from distributed import Client, LocalCluster
     from sklearn.metrics import adjusted_rand_score
 
-    from analysis.distributed import run_distributed, run_single_process
+    from analysis.report.distributed import run_distributed, run_single_process
     from analysis.vectorize import Embedder
 
     def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -243,7 +243,7 @@ def child_dask(spec: dict) -> dict:
 
 def child_report(spec: dict) -> dict:
     """``make report``: the four notebooks with papermill, as the command line runs them."""
-    from analysis.runner import run_report
+    from analysis.report.runner import run_report
 
     with measure("report") as step:
         record = run_report(spec["corpus"], spec["out"], {}, progress=False)
@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         report_seconds = None
         if not args.skip_report:
             report_corpus = seeds if args.quick else bbc
-            print(f"\n== Report: analysis.runner.run_report on {report_corpus} (papermill, four notebooks), "
+            print(f"\n== Report: analysis.report.run_report on {report_corpus} (papermill, four notebooks), "
                   "each run a fresh process")
             report_seconds = []
             for kind in ("cold", "warm"):

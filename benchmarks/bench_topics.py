@@ -43,7 +43,7 @@ from sklearn.decomposition import LatentDirichletAllocation  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score  # noqa: E402
 
-from analysis._topic_labels import BOILERPLATE_WORDS, TermAnalyzer  # noqa: E402
+from analysis.topics.labels import BOILERPLATE_WORDS, TermAnalyzer  # noqa: E402
 from analysis.corpus import load_corpus  # noqa: E402
 from analysis.topics import (  # noqa: E402
     TopicModel,

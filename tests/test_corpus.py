@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis._passages import passage_spans
+from analysis.corpus.passages import passage_spans
 from analysis.corpus import ARTICLE_COLUMNS, MANIFEST_COLUMNS, PASSAGE_COLUMNS, Corpus, CorpusError, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from analysis.corpus import CorpusError, load_corpus
-from analysis.distributed import load_corpus_dask, partition_inputs, sample_passages, save_tables
+from analysis.corpus.distributed import load_corpus_dask, partition_inputs
+from analysis.report.distributed import sample_passages, save_tables
 
 MALFORMED = Path(__file__).resolve().parent / "data" / "malformed"
 TAGLINE = "La Voz del Pacífico publishes independent reporting from the coast every single day."
@@ -149,8 +150,8 @@ def assert_same_tables(got: dict, expected: dict) -> None:
 @pytest.mark.slow
 @pytest.mark.model
 def test_dask_run_on_seeds_equals_single_process_and_analysis(cluster_client, seeds_dir, tmp_path):
-    from analysis.distributed import run_distributed, run_single_process
-    from analysis.pipeline import Analysis
+    from analysis.report.distributed import run_distributed, run_single_process
+    from analysis.report.pipeline import Analysis
 
     cache = tmp_path / "cache" / "embeddings"  # where Analysis(cache_dir=tmp_path / "cache") keeps them
     got = run_distributed(seeds_dir, cluster_client, npartitions=3, cache_dir=cache)
@@ -172,7 +173,7 @@ def test_dask_run_on_seeds_equals_single_process_and_analysis(cluster_client, se
 @pytest.mark.model
 @pytest.mark.corpora
 def test_dask_run_on_a_tenth_of_bbc_equals_single_process(cluster_client, corpora_dir, tmp_path):
-    from analysis.distributed import run_distributed, run_single_process
+    from analysis.report.distributed import run_distributed, run_single_process
 
     files = sorted(p for p in (corpora_dir / "bbc").rglob("*.txt") if p.parent != corpora_dir / "bbc")
     random.Random(0).shuffle(files)

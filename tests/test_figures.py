@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from analysis import figures
-from analysis._frames import FRAME_NAMES, FRAMES
+from analysis.framing.frames import FRAME_NAMES, FRAMES
 from analysis.figures import FRAME_COLORS, OUTLIER_COLOR, save_figure, topic_colors, wrap_label
 
 LONG = ("An extraordinarily long label about cocaine shipments leaving the port of Guayaquil in banana "
@@ -385,7 +385,7 @@ def test_topic_frame_heatmap_of_forty_topics_fits_a_page_one_line_per_topic():
     assert len(shown) == 41 and all("\n" not in label and label.endswith("(n = 36)") for label in shown)  # 3 frames x 12
     assert any("…" in label for label in shown)  # cut, not wrapped
     assert fig.get_figheight() <= 9.6
-    from analysis._figure_style import texts_outside_figure
+    from analysis.figures.style import texts_outside_figure
 
     assert texts_outside_figure(fig) == []
 

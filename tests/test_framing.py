@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis._framing_eval import (coder_agreement, cross_validate, macro_f1, select_for_annotation,
+from analysis.framing.evaluation import (coder_agreement, cross_validate, macro_f1, select_for_annotation,
                                     validation_report)
-from analysis._framing_stats import evidence_table, frame_shares, topic_frame_table
+from analysis.report.tables import evidence_table, frame_shares, topic_frame_table
 from analysis.framing import (FRAMES, FramingClassifier, LexiconScorer, SupervisedScorer, codebook_examples,
                               indicator_matches, load_codebook, predictions_table)
 
@@ -187,7 +187,7 @@ def test_evidence_and_topic_frame_tables():
 
 
 def test_every_seed_passage_is_hand_coded(seeds_dir):
-    from analysis._framing_cli import read_annotations
+    from analysis.framing.cli import read_annotations
     from analysis.corpus import load_corpus
 
     passages = load_corpus(seeds_dir, show_progress=False).passages.set_index("passage_id")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis.runner import NOTEBOOK_DIR, ReportError, run_report
+from analysis.report.runner import NOTEBOOK_DIR, ReportError, run_report
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.model, pytest.mark.slow]
 
@@ -86,11 +86,13 @@ def test_same_inputs_and_seed_give_the_same_results(report_dir, tmp_path, seeds_
         pd.testing.assert_frame_equal(first, again)
 
 
-def test_a_failing_cell_names_the_notebook_and_keeps_the_partial_output(tmp_path, seeds_dir):
-    with pytest.raises(ReportError, match=r"notebook 01-corpus.ipynb failed in cell \d+ .*group_by must be one of"):
-        run_report(str(seeds_dir), str(tmp_path), {"group_by": "colour"}, notebooks=["01-corpus.ipynb"],
-                   progress=False)
-    assert (tmp_path / "notebooks" / "01-corpus.ipynb").is_file()
+def test_a_failing_cell_names_the_notebook_and_keeps_the_partial_output(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_text("", encoding="utf-8")  # no article survives: load_corpus fails in 01
+    with pytest.raises(ReportError, match=r"notebook 01-corpus.ipynb failed in cell \d+ .*CorpusError"):
+        run_report(str(corpus), str(tmp_path / "out"), notebooks=["01-corpus.ipynb"], progress=False)
+    assert (tmp_path / "out" / "notebooks" / "01-corpus.ipynb").is_file()
 
 
 def test_one_notebook_runs_directly_with_papermill(tmp_path, cache):
@@ -102,9 +104,12 @@ def test_one_notebook_runs_directly_with_papermill(tmp_path, cache):
     papermill = Path(sys.executable).with_name("papermill")
     root = NOTEBOOK_DIR.parent
     result = subprocess.run([str(papermill), "notebooks/02-topics.ipynb", str(tmp_path / "out.ipynb"), "-p", "corpus",
-                             "seeds", "-p", "out_dir", str(tmp_path / "out"), "--no-progress-bar"], cwd=root,
+                             "seeds", "-p", "out_dir", str(tmp_path / "out"), "-p", "n_topics", "3",
+                             "--no-progress-bar"], cwd=root,
                             capture_output=True, text=True, env={**os.environ, "ANALYSIS_CACHE": str(cache)})
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "unknown parameter" not in result.stderr.lower()  # papermill sees every parameter: no warning
+    assert pd.read_parquet(tmp_path / "out" / "tables" / "topic_info.parquet")["topic"].nunique() == 3
     assert (tmp_path / "out" / "topic_sizes.png").is_file() and (tmp_path / "out.ipynb").is_file()
 
 
@@ -127,7 +132,7 @@ def test_a_rerun_reuses_every_result_and_a_new_grouping_redraws(report_dir, tmp_
     import shutil
 
     from analysis import report
-    from analysis.pipeline import Analysis
+    from analysis.report.pipeline import Analysis
 
     out = tmp_path / "again"
     shutil.copytree(report_dir, out)  # keeps modification times
@@ -160,3 +165,24 @@ def test_a_notebook_runs_from_the_notebooks_folder_as_in_jupyterlab(tmp_path, ca
     assert result.returncode == 0, result.stderr[-2000:]
     manifest = pd.read_csv(tmp_path / "out" / "tables" / "manifest.csv")
     assert (manifest["status"] == "loaded").sum() == 5
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("ntopics", "3", "SettingsError: unknown parameter 'ntopics' (did you mean 'n_topics'?)"),
+    ("n_topics", "three", "SettingsError: parameter 'n_topics' must be a whole number of at least 2, or None, "
+                          "got 'three'"),
+])
+def test_a_bad_parameter_given_to_papermill_fails_in_the_first_cell_in_one_line(tmp_path, name, value, message):
+    """`papermill notebooks/02-topics.ipynb out.ipynb -p ntopics 3` stops at once, naming n_topics."""
+    import subprocess
+    import sys
+
+    papermill = Path(sys.executable).with_name("papermill")
+    result = subprocess.run([str(papermill), "notebooks/02-topics.ipynb", str(tmp_path / "out.ipynb"), "-p", name,
+                             value, "-p", "out_dir", str(tmp_path / "out"), "--no-progress-bar"],
+                            cwd=NOTEBOOK_DIR.parent, capture_output=True, text=True)
+    assert result.returncode != 0 and message in result.stderr
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert len(errors) == 1 and len(errors[0]["traceback"]) == 1 and errors[0]["traceback"][0].startswith(message)
+    assert not (tmp_path / "out" / "tables" / "passages.parquet").exists()  # nothing ran

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import figures as fg
 from analysis import report
-from analysis.pipeline import Analysis
+from analysis.report.pipeline import Analysis
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_render_names_its_sections(run):
 
 
 def test_relative_paths_resolve_from_the_project_root_in_jupyterlab(monkeypatch, seeds_dir):
-    from analysis.pipeline import project_path
+    from analysis.report.pipeline import project_path
 
     monkeypatch.chdir(seeds_dir.parent / "notebooks")  # where JupyterLab starts a notebook's kernel
     assert project_path("seeds") == seeds_dir

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from analysis.cli import build_parser, main
-from analysis.runner import NOTEBOOK_DIR, ReportError, notebook_parameters, parse_parameters
+from analysis.report.runner import NOTEBOOK_DIR, notebook_parameters, parse_parameters
+from analysis.report.settings import Settings, SettingsError, parameters_cell
 
 REQUIRED = {"corpus", "out_dir", "embedding_model", "seed", "n_topics", "min_topic_size", "date_from", "date_to",
             "group_by", "language"}
@@ -30,23 +31,32 @@ def test_notebooks_are_committed_clean_with_a_parameters_cell():
 
 def test_every_notebook_declares_the_report_parameters():
     declared = notebook_parameters()
-    assert REQUIRED <= set(declared)
+    assert set(declared) == REQUIRED == set(Settings.names())
     for name in REQUIRED:
         assert len(declared[name]["notebooks"]) == 4 and declared[name]["help"], name
-    assert declared["n_topics"]["types"] == {"int", "None"} and declared["n_topics"]["default"] is None
+    assert declared["n_topics"]["default"] is None and declared["group_by"]["default"] == "source"
 
 
-def test_parameters_are_typed_and_checked():
+def test_parameters_cells_are_plain_literals_written_from_settings_and_checked_next():
+    for path in NOTEBOOK_DIR.glob("*.ipynb"):
+        code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        assert code[0].source == parameters_cell(), path.name
+        assert ":" not in code[0].source.split("#")[0]  # no annotation hides a parameter from papermill
+        assert "run = Analysis(Settings.from_namespace(globals()))" in code[1].source, path.name
+
+
+def test_parameters_are_parsed_and_checked():
     declared = notebook_parameters()
     values = parse_parameters([["n_topics", "8"], ["group_by", "country"], ["date_from", "2025-01-01"],
                                ["min_topic_size", "None"], ["seed", "3"]], declared)
     assert values == {"n_topics": 8, "group_by": "country", "date_from": "2025-01-01", "min_topic_size": None,
                       "seed": 3}
-    with pytest.raises(ReportError, match="unknown parameter 'n_topic'; the notebooks take: .*n_topics"):
+    with pytest.raises(SettingsError, match=r"unknown parameter 'n_topic' \(did you mean 'n_topics'\?\)"):
         parse_parameters([["n_topic", "8"]], declared)
-    with pytest.raises(ReportError, match="parameter 'n_topics' must be None or int, got 'many'"):
+    with pytest.raises(SettingsError, match="parameter 'n_topics' must be a whole number of at least 2, or None, "
+                                            "got 'many'"):
         parse_parameters([["n_topics", "many"]], declared)
-    with pytest.raises(ReportError, match="parameter 'seed' must be int, got '1.5'"):
+    with pytest.raises(SettingsError, match="parameter 'seed' must be a whole number, 0 or more, got 1.5"):
         parse_parameters([["seed", "1.5"]], declared)
 
 
@@ -77,3 +87,16 @@ def test_console_script_help_and_bad_parameter_before_anything_runs(tmp_path):
                              str(tmp_path / "out"), "-p", "colour", "red"], capture_output=True, text=True)
     assert result.returncode != 0 and "unknown parameter 'colour'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("group_by", "colour", "parameter 'group_by' must be one of source, country, collection, language, got 'colour'"),
+    ("date_from", "2024-13-01", "parameter 'date_from' must be a date written YYYY-MM-DD, or None, got '2024-13-01'"),
+    ("ntopics", "3", "unknown parameter 'ntopics' (did you mean 'n_topics'?)"),
+])
+def test_a_bad_parameter_fails_in_one_line_before_any_notebook_runs(tmp_path, capsys, name, value, message):
+    out = tmp_path / "out"
+    assert main(["report", "--corpus", "seeds", "--out", str(out), "-p", name, value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err
+    assert not out.exists()  # nothing ran

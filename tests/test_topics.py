@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from analysis._topic_labels import BOILERPLATE_WORDS, STOP_WORDS, TermAnalyzer
+from analysis.topics.labels import BOILERPLATE_WORDS, STOP_WORDS, TermAnalyzer, bertopic_docs
 from analysis.topics import (
     MIN_PASSAGES_FOR_DENSITY,
     TopicModel,
@@ -248,7 +248,7 @@ def test_term_analyzer_reads_segments_alone_and_forgets_on_refit(seeds_dir):
     from analysis.corpus import load_corpus
 
     passages = load_corpus(seeds_dir, show_progress=False).passages["text"].tolist()
-    docs = TopicModel._bertopic_docs(passages)
+    docs = bertopic_docs(passages)
     analyzer = TermAnalyzer().fit(docs)
     joined = " ".join(docs)  # as c-TF-IDF joins a topic's passages
     for text in docs + [joined]:  # memoised by segment == the whole text read at once
@@ -260,7 +260,7 @@ def test_term_analyzer_reads_segments_alone_and_forgets_on_refit(seeds_dir):
 
 
 def test_labels_skip_plural_repeats():
-    from analysis.topics import _label
+    from analysis.topics.labels import topic_label as _label
 
     assert _label(["profits", "airline", "profit", "euros"]) == "profits · airline · euros"
     assert _label(["Ecuador"]) == "Ecuador"
@@ -410,7 +410,7 @@ def test_seed_articles_give_three_or_more_readable_topics(seeds_dir, tmp_path):
 
 
 def test_cosine_neighbours_are_exact_self_first_and_repeatable():
-    from analysis._knn import cosine_knn
+    from analysis.topics.knn import cosine_knn
 
     rng = np.random.default_rng(3)
     unit = rng.normal(size=(2500, 16)).astype(np.float32)

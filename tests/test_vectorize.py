@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import vectorize
+from analysis.vectorize import embed as vectorize
 from analysis.vectorize import EmbeddingCache, Embedder, ModelError, resolve_model
 
 TEXTS = ["The navy intercepted a go-fast boat carrying cocaine.",
@@ -203,7 +203,7 @@ ADDED = [
 def test_rerun_embeds_nothing_and_new_articles_embed_only_their_passages(seeds_dir, tmp_path):
     import shutil
 
-    from analysis.pipeline import Analysis
+    from analysis.report.pipeline import Analysis
 
     corpus = tmp_path / "corpus"
     shutil.copytree(seeds_dir, corpus)

@@ -1,6 +1,7 @@
 """One analysis run: corpus -> embeddings -> topics and framing, with results shared on disk.
 
-Every notebook builds an :class:`Analysis` from its parameters and asks it for what it needs.
+Every notebook builds an :class:`Analysis` from its checked parameters (one
+:class:`~analysis.report.settings.Settings`) and asks it for what it needs.
 Each stage writes its tables under ``out_dir`` together with a fingerprint of everything it
 depends on (inputs, settings, upstream stages); a later notebook or a rerun with the same
 fingerprint reads the tables instead of recomputing them. Embeddings are cached per passage text
@@ -13,20 +14,18 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from .corpus import Corpus, load_corpus
-from .vectorize import DEFAULT_MODEL, Embedder
+from ..corpus import Corpus, load_corpus
+from ..vectorize import Embedder
+from .settings import GROUP_BY, Settings
 
-__all__ = ["Analysis", "project_path"]
+__all__ = ["GROUP_BY", "Analysis", "project_path"]
 
-#: Article columns that framing and topics can be compared by.
-GROUP_BY = ("source", "country", "collection", "language")
 
 
 def project_path(path: str | os.PathLike) -> Path:
@@ -56,31 +55,32 @@ def _inputs_fingerprint(path: Path) -> str:
                           int(p.stat().st_mtime)) for p in files])
 
 
-@dataclass
 class Analysis:
     """Settings and lazily computed, disk-cached results of one analysis run.
 
-    Parameters mirror the notebooks' ``parameters`` cells; see the README for their meaning.
+    Parameters
+    ----------
+    settings : Settings, optional
+        The run's parameters (:class:`~analysis.report.settings.Settings`); default its defaults.
+    framing_model : str, optional
+        Folder of a saved framing classifier; default the one shipped with the package.
+    cache_dir : str, optional
+        Embedding cache; default ``$ANALYSIS_CACHE`` or ``out_dir/.cache``.
+    show_progress : bool, default True
+    **parameters
+        Parameters to set on top of ``settings`` (``Analysis(corpus="seeds", n_topics=8)``),
+        checked like every Settings.
+
+    The parameters are readable as attributes (``run.group_by``, ``run.seed``).
     """
 
-    corpus: str = "seeds"
-    out_dir: str = "figures"
-    embedding_model: str = DEFAULT_MODEL
-    seed: int = 0
-    n_topics: int | None = None
-    min_topic_size: int | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    group_by: str = "source"
-    language: str | None = None
-    framing_model: str | None = None
-    cache_dir: str | None = None
-    show_progress: bool = True
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.group_by not in GROUP_BY:
-            raise ValueError(f"group_by must be one of {list(GROUP_BY)}, got {self.group_by!r}")
+    def __init__(self, settings: Settings | None = None, *, framing_model: str | None = None,
+                 cache_dir: str | None = None, show_progress: bool = True, **parameters: Any) -> None:
+        self.settings = Settings.from_values(parameters, base=settings)
+        self.framing_model = framing_model
+        self.cache_dir = cache_dir
+        self.show_progress = show_progress
+        self._memo: dict[str, Any] = {}
         self.corpus_path = project_path(self.corpus)
         self.out = project_path(self.out_dir)
         self.tables_dir = self.out / "tables"
@@ -91,10 +91,19 @@ class Analysis:
         self.cache_path = Path(cache)
         self.timings: dict[str, float] = {}
 
+    def __getattr__(self, name: str) -> Any:
+        if name in Settings.names() and "settings" in self.__dict__:
+            return getattr(self.__dict__["settings"], name)
+        raise AttributeError(f"'Analysis' object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.settings!r})"
+
     # ------------------------------------------------------------------ bookkeeping
-    def settings(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, Any]:
         """The run's parameters as a plain dict (for the run record)."""
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {**self.settings.as_dict(), "framing_model": self.framing_model, "cache_dir": self.cache_dir,
+                "show_progress": self.show_progress}
 
     def _fresh(self, stage: str, fingerprint: str) -> bool:
         marker = self.state_dir / f"{stage}.json"
@@ -147,7 +156,7 @@ class Analysis:
     # ------------------------------------------------------------------ stages
     def corpus_fingerprint(self) -> str:
         if not self.corpus_path.exists():
-            from .corpus import CorpusError
+            from ..corpus import CorpusError
 
             raise CorpusError(f"corpus path '{self.corpus}' does not exist (looked at {self.corpus_path})")
         return _fingerprint("corpus/1", _inputs_fingerprint(self.corpus_path), self.language,
@@ -190,7 +199,7 @@ class Analysis:
                               self.n_topics, self.min_topic_size)
             names = ("passage_topics", "topic_info", "topic_words")
             if not self._fresh("topics", fp):
-                from .topics import TopicModel
+                from ..topics import TopicModel
 
                 passages = self.load_corpus().passages
                 model = TopicModel(n_topics=self.n_topics, min_topic_size=self.min_topic_size,
@@ -210,7 +219,7 @@ class Analysis:
 
     def framing_classifier(self):
         """The framing classifier: ``framing_model`` if given, else the one shipped with the package."""
-        from .framing import DEFAULT_MODEL_DIR, FramingClassifier
+        from ..framing import DEFAULT_MODEL_DIR, FramingClassifier
 
         return FramingClassifier.load(project_path(self.framing_model) if self.framing_model else DEFAULT_MODEL_DIR)
 
@@ -251,7 +260,7 @@ class Analysis:
                 versions[package] = metadata.version(package)
             except metadata.PackageNotFoundError:
                 versions[package] = None
-        record = {"parameters": self.settings(), "versions": versions,
+        record = {"parameters": self.parameters(), "versions": versions,
                   "stages": {s: self.stage_record(s) for s in ("corpus", "topics", "framing")},
                   "timings": self.timings, **(extra or {})}
         path = self.out / "run.json"

@@ -25,11 +25,11 @@ from typing import TypeVar
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._clean import Cleaned, clean_documents
-from ._dedupe import find_duplicates
-from ._metadata import LANGUAGES, detect_languages, main_country, parse_date
-from ._passages import passage_spans
-from ._readers import (
+from .clean import Cleaned, clean_documents
+from .dedupe import find_duplicates
+from .metadata import LANGUAGES, detect_languages, main_country, parse_date
+from .passages import passage_spans
+from .readers import (
     HTML_SUFFIXES,
     TABLE_SUFFIXES,
     CorpusError,
@@ -39,7 +39,7 @@ from ._readers import (
     read_html_file,
     read_text_file,
 )
-from ._tables import Header, read_table
+from .tables import Header, read_table
 
 __all__ = ["Corpus", "CorpusError", "load_corpus", "ARTICLE_COLUMNS", "PASSAGE_COLUMNS", "MANIFEST_COLUMNS"]
 
@@ -94,7 +94,7 @@ class Corpus:
 
     def summary(self) -> str:
         """A few lines for people: counts by status, source, language, collection, dates, passages."""
-        from ._summary import corpus_summary
+        from .summary import corpus_summary
 
         return corpus_summary(self.articles, self.passages, self.manifest)
 

@@ -46,7 +46,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 __all__ = [
     "BOILERPLATE_WORDS",
@@ -54,7 +54,11 @@ __all__ = [
     "SPANISH_STOP_WORDS",
     "STOP_WORDS",
     "TermAnalyzer",
+    "bertopic_docs",
     "coverage_reranker",
+    "fit_vocabulary",
+    "term_vectorizer",
+    "topic_label",
 ]
 
 #: Longest name kept as one term; longer capitalised runs (mostly title-case headings) are split.
@@ -350,3 +354,40 @@ def _coverage_class():
 def coverage_reranker(exponent: float, top_n_words: int):
     """A BERTopic representation model ranking words by c-TF-IDF x within-topic coverage."""
     return _coverage_class()(exponent=exponent, top_n_words=top_n_words)
+
+
+def topic_label(words: list[str], size: int = 3) -> str:
+    """The first ``size`` words, skipping a word whose singular is already there (game, games)."""
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for word in words:
+        key = word.lower().removesuffix("s")
+        if key not in seen:
+            chosen.append(word)
+            seen.add(key)
+        if len(chosen) == size:
+            break
+    return " · ".join(chosen)
+
+
+def bertopic_docs(texts: list[str]) -> list[str]:
+    """Passages as BERTopic is given them: newlines and passage ends become paragraph separators."""
+    # BERTopic joins a topic's passages with spaces and turns newlines into spaces; paragraph
+    # separators (which it keeps) stop names from running across passages or lines.
+    return [t.replace("\n", "\u2029") + "\u2029" for t in texts]
+
+
+def term_vectorizer(analyzer: TermAnalyzer, vocabulary: list[str]) -> CountVectorizer:
+    """A CountVectorizer over a fixed vocabulary of :class:`TermAnalyzer` terms."""
+    return CountVectorizer(analyzer=analyzer, vocabulary=vocabulary, lowercase=False)
+
+
+def fit_vocabulary(analyzer: TermAnalyzer, texts: list[str], min_df: int) -> list[str]:
+    """Terms in at least ``min_df`` passages (in at least one when none is that frequent)."""
+    for df in dict.fromkeys((min_df, 1)):
+        try:
+            counts = CountVectorizer(analyzer=analyzer, min_df=df, lowercase=False).fit(texts)
+        except ValueError:  # no term survives min_df
+            continue
+        return counts.get_feature_names_out().tolist()
+    raise ValueError("the texts hold no words usable as topic labels (only stop words, numbers or punctuation)")

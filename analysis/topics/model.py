@@ -11,7 +11,7 @@ Size-aware defaults (``n`` = number of passages)
     * HDBSCAN: ``min_cluster_size = max(5, round(0.005 n))`` (or ``min_topic_size``),
       ``min_samples = max(2, min_cluster_size // 5)`` (fewer outliers than HDBSCAN's default of
       ``min_samples = min_cluster_size``), "eom" selection.
-    * Vocabulary: terms from :class:`analysis._topic_labels.TermAnalyzer` (English + Spanish
+    * Vocabulary: terms from :class:`analysis.topics.labels.TermAnalyzer` (English + Spanish
       stop words, news boilerplate, multi-word proper nouns kept whole) that occur in at least
       ``min_df = clip(n // 1000, 1, 5)`` passages (or ``min_df``); c-TF-IDF with
       ``reduce_frequent_words=True``; label words reranked by c-TF-IDF x coverage ** 0.25
@@ -50,7 +50,7 @@ Transform (new passages, and after :meth:`TopicModel.load`)
 Neighbour graph
     From 4,096 passages up (where UMAP would otherwise run pynndescent) the cosine neighbour
     graph is computed once, exactly up to 60,000 passages, and shared by the clustering UMAP and
-    the 2-D layout (:mod:`analysis._knn`); below, UMAP computes all distances itself.
+    the 2-D layout (:mod:`analysis.topics.knn`); below, UMAP computes all distances itself.
 
 Reproducibility
     UMAP, k-means, silhouette sampling and the layout take ``random_state``; HDBSCAN and c-TF-IDF
@@ -59,136 +59,45 @@ Reproducibility
     preprocessing (which deletes accents and punctuation before c-TF-IDF); with
     ``embedding_model=None`` and precomputed embeddings it never loads a language model.
 
-Persistence (:meth:`TopicModel.save`, :meth:`TopicModel.load`)
-    A folder with ``centroids.safetensors`` (topic centroids, c-TF-IDF matrix as CSR parts),
-    ``model.json`` (settings, topic tables, vocabulary, learned names, run record) and
-    ``passages.parquet`` (passage_id, topic, label, x, y). No pickle. Reloaded assignments are
-    the saved ones; ``transform`` uses the saved centroids and threshold.
+Persistence: :mod:`analysis.topics.persistence` (no pickle).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import time
 import warnings
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import CountVectorizer
 
-from ._knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, umap_reduce
-from ._topic_labels import BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, coverage_reranker
-from ._topic_quality import CoherenceResult, best_k, topic_coherence_npmi, topic_diversity, topic_stability
+from .base import (
+    OUTLIER_LABEL,
+    OutlierStrategy,
+    StopWords,
+    TopicModelWarning,
+    _bertopic,
+    _PrecomputedReduction,
+    _quiet_bertopic,
+    check_choice,
+    check_inputs,
+    unit_rows,
+)
+from .knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, umap_reduce
+from .labels import (BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, bertopic_docs, coverage_reranker,
+                     fit_vocabulary, term_vectorizer, topic_label)
+from .persistence import load_model, save_model
+from .quality import best_k, seed_agreement, topic_coherence_npmi, topic_diversity
 
-__all__ = [
-    "MIN_PASSAGES_FOR_DENSITY",
-    "CoherenceResult",
-    "TopicModel",
-    "TopicModelWarning",
-    "topic_coherence_npmi",
-    "topic_diversity",
-    "topic_stability",
-    "period_frequency",
-    "topics_over_time",
-    "topics_per_class",
-]
+__all__ = ["MIN_PASSAGES_FOR_DENSITY", "TopicModel", "TopicModelWarning"]
 
 #: Below this many passages, HDBSCAN is not tried and k-means is used (with a warning).
 MIN_PASSAGES_FOR_DENSITY = 100
-OUTLIER_LABEL = "outliers"
-_FORMAT = "analysis.topics/1"
-
-OutlierStrategy = Literal["embeddings", "none"]
-StopWords = Literal["en+es", "en", "es"]
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "outlier_strategy": get_args(OutlierStrategy),
-    "stop_words": get_args(StopWords),
-}
-
-
-class TopicModelWarning(Warning):
-    """A topic model fell back to another method or dropped input; see the message.
-
-    Not a ``UserWarning``: importing BERTopic adds a global filter that ignores every
-    ``UserWarning`` (we import it so that its filters are undone, but a user may import it too).
-    """
-
-
-def _bertopic():
-    """BERTopic's classes, imported without its global ``ignore UserWarning`` filter."""
-    with warnings.catch_warnings():
-        from bertopic import BERTopic
-        from bertopic.dimensionality import BaseDimensionalityReduction
-        from bertopic.vectorizers import ClassTfidfTransformer
-    return BERTopic, BaseDimensionalityReduction, ClassTfidfTransformer
-
-
-def _check_choice(name: str, value: Any) -> None:
-    """The one place where Literal settings are validated."""
-    if value not in _CHOICES[name]:
-        raise ValueError(f"{name}={value!r} is not one of {list(_CHOICES[name])}")
-
-
-def _check_inputs(texts: Any, embeddings: Any, *, min_passages: int = 2) -> tuple[list[str], np.ndarray]:
-    if isinstance(texts, str):
-        raise ValueError("texts must be a sequence of passage strings, not a single string")
-    texts = list(texts)
-    if len(texts) < min_passages:
-        raise ValueError(f"a topic model needs at least {min_passages} passages; got {len(texts)}")
-    empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if empty:
-        raise ValueError(f"empty or non-text passages at positions {empty[:10]}; drop them before fitting")
-    emb = np.asarray(embeddings, dtype=np.float64) if embeddings is not None else None
-    if emb is None:
-        raise ValueError("embeddings are required: pass the ndarray from analysis.vectorize.Embedder.encode")
-    if emb.ndim != 2:
-        raise ValueError(f"embeddings must be 2-D (n_passages, dim); got an array with {emb.ndim} dimension(s)")
-    if emb.shape[0] != len(texts):
-        raise ValueError(f"embeddings have {emb.shape[0]} rows but there are {len(texts)} texts; they must match")
-    if not np.isfinite(emb).all():
-        bad = np.flatnonzero(~np.isfinite(emb).all(axis=1))
-        raise ValueError(f"embeddings contain NaN or infinite values in rows {bad[:10].tolist()}")
-    return texts, emb
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
-
-
-class _PrecomputedReduction:
-    """A dimensionality-reduction stand-in returning an already computed reduction."""
-
-    def __init__(self, reduced: np.ndarray) -> None:
-        self.reduced = reduced
-
-    def fit(self, X: np.ndarray, y: Any = None) -> _PrecomputedReduction:
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        if len(X) != len(self.reduced):
-            raise ValueError("a precomputed reduction only transforms its own training passages")
-        return self.reduced
-
-
-@contextmanager
-def _quiet_bertopic():
-    """Silence BERTopic's logger (it warns on every manual topic update)."""
-    logger = logging.getLogger("BERTopic")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 class TopicModel(BaseEstimator):
@@ -276,8 +185,8 @@ class TopicModel(BaseEstimator):
 
     # -- settings ------------------------------------------------------------------------------
     def _validate_settings(self, n: int) -> None:
-        _check_choice("outlier_strategy", self.outlier_strategy)
-        _check_choice("stop_words", self.stop_words)
+        check_choice("outlier_strategy", self.outlier_strategy)
+        check_choice("stop_words", self.stop_words)
         if self.n_topics is not None and not (2 <= int(self.n_topics) <= n):
             raise ValueError(f"n_topics={self.n_topics} must be between 2 and the number of passages ({n})")
         if self.min_topic_size is not None and self.min_topic_size < 2:
@@ -321,7 +230,7 @@ class TopicModel(BaseEstimator):
         -------
         self
         """
-        texts, emb = _check_inputs(texts, embeddings)
+        texts, emb = check_inputs(texts, embeddings)
         n = len(texts)
         self._validate_settings(n)
         ids = list(range(n)) if passage_ids is None else list(passage_ids)
@@ -329,12 +238,12 @@ class TopicModel(BaseEstimator):
             raise ValueError(f"passage_ids has {len(ids)} entries but there are {n} texts")
         timings: dict[str, float] = {}
         sizes = self._sizes(n)
-        unit = _unit(emb)
+        unit = unit_rows(emb)
 
         start = time.perf_counter()
-        docs = self._bertopic_docs(texts)
+        docs = bertopic_docs(texts)
         analyzer = TermAnalyzer(stop_words=self._stop_words()).fit(docs)
-        vocabulary = self._vocabulary(analyzer, docs, sizes["min_df"])
+        vocabulary = fit_vocabulary(analyzer, docs, sizes["min_df"])
         timings["vocabulary"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -354,10 +263,10 @@ class TopicModel(BaseEstimator):
         final, centroids = self._renumber(final, centroids)
         with _quiet_bertopic():
             bertopic.update_topics(
-                self._bertopic_docs(texts),
+                bertopic_docs(texts),
                 topics=final.tolist(),
                 top_n_words=self.top_n_words,
-                vectorizer_model=self._vectorizer(analyzer, vocabulary),
+                vectorizer_model=term_vectorizer(analyzer, vocabulary),
                 ctfidf_model=self._ctfidf(),
                 representation_model=coverage_reranker(self.word_coverage, self.top_n_words),
             )
@@ -387,7 +296,11 @@ class TopicModel(BaseEstimator):
         }
         if self.measure_stability:
             seeds = tuple(self.random_state + i for i in range(3))
-            metrics["stability_ari"] = topic_stability(texts, emb, seeds=seeds, **self._refit_params())
+            params = self._refit_params()
+            with warnings.catch_warnings():  # as topic_stability (analysis.topics.stability) does
+                warnings.simplefilter("ignore", TopicModelWarning)
+                metrics["stability_ari"] = seed_agreement(
+                    lambda seed: TopicModel(random_state=seed, **params).fit_transform(texts, emb), seeds)
         timings["metrics"] = time.perf_counter() - start
         analyzer.clear_memo()
         self.run_record_ = {
@@ -420,28 +333,8 @@ class TopicModel(BaseEstimator):
         return params
 
     @staticmethod
-    def _bertopic_docs(texts: list[str]) -> list[str]:
-        # BERTopic joins a topic's passages with spaces and turns newlines into spaces; paragraph
-        # separators (which it keeps) stop names from running across passages or lines.
-        return [t.replace("\n", "\u2029") + "\u2029" for t in texts]
-
-    @staticmethod
-    def _vectorizer(analyzer: TermAnalyzer, vocabulary: list[str]) -> CountVectorizer:
-        return CountVectorizer(analyzer=analyzer, vocabulary=vocabulary, lowercase=False)
-
-    @staticmethod
     def _ctfidf():
         return _bertopic()[2](reduce_frequent_words=True)
-
-    @staticmethod
-    def _vocabulary(analyzer: TermAnalyzer, texts: list[str], min_df: int) -> list[str]:
-        for df in dict.fromkeys((min_df, 1)):
-            try:
-                counts = CountVectorizer(analyzer=analyzer, min_df=df, lowercase=False).fit(texts)
-            except ValueError:  # no term survives min_df
-                continue
-            return counts.get_feature_names_out().tolist()
-        raise ValueError("the texts hold no words usable as topic labels (only stop words, numbers or punctuation)")
 
     def _cluster(self, texts, emb, unit, analyzer, vocabulary, sizes, knn):
         """Run BERTopic; return (raw topics, model, method, parameters used, fallback reason)."""
@@ -461,12 +354,12 @@ class TopicModel(BaseEstimator):
                 embedding_model=None,
                 umap_model=reduction,
                 hdbscan_model=clusterer,
-                vectorizer_model=self._vectorizer(analyzer, vocabulary),
+                vectorizer_model=term_vectorizer(analyzer, vocabulary),
                 ctfidf_model=self._ctfidf(),
                 verbose=False,
             )
             with _quiet_bertopic():
-                topics, _ = model.fit_transform(self._bertopic_docs(texts), embeddings=emb)
+                topics, _ = model.fit_transform(bertopic_docs(texts), embeddings=emb)
             return np.asarray(topics, dtype=int), model
 
         reduced = np.nan_to_num(umap_reduce(emb, knn=knn, **umap_params)) if dense else None
@@ -503,7 +396,7 @@ class TopicModel(BaseEstimator):
 
     def _reassign(self, raw: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         ids = sorted(set(raw.tolist()) - {-1})
-        centroids = _unit(np.vstack([unit[raw == t].mean(axis=0) for t in ids]))
+        centroids = unit_rows(np.vstack([unit[raw == t].mean(axis=0) for t in ids]))
         sims = unit @ centroids.T
         clustered = raw != -1
         own = sims[clustered, np.searchsorted(ids, raw[clustered])]
@@ -536,7 +429,7 @@ class TopicModel(BaseEstimator):
             if t == -1:
                 label, representative = OUTLIER_LABEL, ""
             else:
-                label = _label([w for w, _ in words]) or f"topic {t}"
+                label = topic_label([w for w, _ in words]) or f"topic {t}"
                 representative = texts[members[np.argmax(sims[members, t])]]
             rows.append(
                 {
@@ -586,12 +479,12 @@ class TopicModel(BaseEstimator):
         ndarray of shape (n_passages,), int
         """
         self._check_fitted()
-        texts, emb = _check_inputs(texts, embeddings, min_passages=1)
+        texts, emb = check_inputs(texts, embeddings, min_passages=1)
         if emb.shape[1] != self.centroids_.shape[1]:
             raise ValueError(
                 f"embeddings have {emb.shape[1]} columns but the model was fitted on {self.centroids_.shape[1]}"
             )
-        return self._nearest(_unit(emb))
+        return self._nearest(unit_rows(emb))
 
     @property
     def topic_labels_(self) -> dict[int, str]:
@@ -622,190 +515,16 @@ class TopicModel(BaseEstimator):
             }
         )
 
-    # -- persistence ---------------------------------------------------------------------------
+    # -- persistence (analysis.topics.persistence) ---------------------------------------------
     def save(self, folder: str | os.PathLike) -> Path:
         """Write the model folder: ``centroids.safetensors``, ``model.json``, ``passages.parquet``.
 
         No pickle: centroids and the c-TF-IDF matrix (CSR parts) in safetensors, settings, topic
         tables, vocabulary and run record in JSON, the passage-topic table in Parquet.
         """
-        from safetensors.numpy import save_file
-
-        self._check_fitted()
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {"centroids": np.ascontiguousarray(self.centroids_, dtype=np.float32)}
-        ctfidf = getattr(getattr(self, "bertopic_", None), "c_tf_idf_", None)
-        if ctfidf is None:
-            ctfidf = getattr(self, "_ctfidf_saved", None)
-        if ctfidf is not None:
-            ctfidf = ctfidf.tocsr()
-            tensors |= {
-                "ctfidf_data": ctfidf.data.astype(np.float32),
-                "ctfidf_indices": ctfidf.indices.astype(np.int64),
-                "ctfidf_indptr": ctfidf.indptr.astype(np.int64),
-                "ctfidf_shape": np.asarray(ctfidf.shape, dtype=np.int64),
-            }
-        save_file(tensors, str(folder / "centroids.safetensors"))
-        info = self.topic_info_.assign(words=self.topic_info_["words"].map(list))
-        meta = {
-            "format": _FORMAT,
-            "settings": self.get_params(),
-            "outlier_threshold": self.outlier_threshold_,
-            "outlier_share_before": self.outlier_share_before_,
-            "outlier_share_after": self.outlier_share_after_,
-            "topic_info": info.to_dict(orient="records"),
-            "topic_words": self.topic_words_.to_dict(orient="records"),
-            "vocabulary": list(self.vocabulary_),
-            "names": sorted(self.analyzer_.names_),
-            "name_starts": sorted(self.analyzer_.name_starts_),
-            "run_record": self.run_record_,
-        }
-        text = json.dumps(meta, ensure_ascii=False, indent=1, default=_jsonable)
-        (folder / "model.json").write_text(text, "utf-8")
-        self.passage_topics().to_parquet(folder / "passages.parquet", index=False)
-        return folder
+        return save_model(self, folder)
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> TopicModel:
         """Reload a folder written by :meth:`save`; ``transform`` uses the nearest-centroid rule."""
-        from safetensors.numpy import load_file
-        from scipy import sparse
-
-        folder = Path(folder)
-        needed = [folder / name for name in ("model.json", "centroids.safetensors", "passages.parquet")]
-        missing = [p.name for p in needed if not p.is_file()]
-        if missing:
-            raise ValueError(f"'{folder}' is not a saved TopicModel folder: missing {missing}")
-        meta = json.loads((folder / "model.json").read_text("utf-8"))
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"'{folder}/model.json' has format {meta.get('format')!r}, expected {_FORMAT!r}")
-        tensors = load_file(str(folder / "centroids.safetensors"))
-        passages = pd.read_parquet(folder / "passages.parquet")
-        model = cls(**meta["settings"])
-        model.centroids_ = tensors["centroids"]
-        if "ctfidf_data" in tensors:
-            shape = tuple(int(s) for s in tensors["ctfidf_shape"])
-            model._ctfidf_saved = sparse.csr_matrix(
-                (tensors["ctfidf_data"], tensors["ctfidf_indices"], tensors["ctfidf_indptr"]), shape=shape
-            )
-        model.outlier_threshold_ = float(meta["outlier_threshold"])
-        model.outlier_share_before_ = float(meta["outlier_share_before"])
-        model.outlier_share_after_ = float(meta["outlier_share_after"])
-        model.topic_info_ = pd.DataFrame(meta["topic_info"])
-        model.topic_words_ = pd.DataFrame(meta["topic_words"], columns=["topic", "label", "word", "weight"])
-        model.vocabulary_ = meta["vocabulary"]
-        model.analyzer_ = TermAnalyzer(stop_words=model._stop_words())
-        model.analyzer_.names_ = frozenset(meta["names"])
-        model.analyzer_.name_starts_ = frozenset(tuple(pair) for pair in meta["name_starts"])
-        model.run_record_ = meta["run_record"]
-        model.topics_ = passages["topic"].to_numpy(dtype=int)
-        model.passage_ids_ = passages["passage_id"].tolist()
-        model.layout_ = passages[["x", "y"]].to_numpy(dtype=np.float32)
-        model.n_features_in_ = int(model.centroids_.shape[1])
-        model.bertopic_ = None
-        return model
-
-
-def _label(words: list[str], size: int = 3) -> str:
-    """The first ``size`` words, skipping a word whose singular is already there (game, games)."""
-    chosen: list[str] = []
-    seen: set[str] = set()
-    for word in words:
-        key = word.lower().removesuffix("s")
-        if key not in seen:
-            chosen.append(word)
-            seen.add(key)
-        if len(chosen) == size:
-            break
-    return " · ".join(chosen)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot store {type(value).__name__} in model.json")
-
-
-# -- topic shares over tidy tables -----------------------------------------------------------------
-def _aligned(passage_topics: pd.DataFrame, values, name: str, what: str) -> pd.DataFrame:
-    missing = {"topic", "label"} - set(passage_topics.columns)
-    if missing:
-        raise ValueError(f"passage_topics lacks column(s) {sorted(missing)}; use TopicModel.passage_topics()")
-    values = pd.Series(values).reset_index(drop=True)
-    if len(values) != len(passage_topics):
-        raise ValueError(f"{what} has {len(values)} entries but passage_topics has {len(passage_topics)} rows")
-    table = passage_topics[["topic", "label"]].reset_index(drop=True).assign(**{name: values})
-    dropped = int(table[name].isna().sum())
-    if dropped:
-        warnings.warn(f"{dropped} passage(s) without {what} were left out", TopicModelWarning, stacklevel=3)
-    return table.dropna(subset=[name])
-
-
-def _shares(table: pd.DataFrame, key: str) -> pd.DataFrame:
-    labels = table.drop_duplicates("topic").set_index("topic")["label"]
-    counts = table.groupby([key, "topic"], observed=True).size().unstack("topic", fill_value=0)
-    counts = counts.loc[counts.sum(axis=1) > 0]
-    long = counts.stack().rename("count").reset_index()
-    long["share"] = long["count"] / long.groupby(key)["count"].transform("sum")
-    long["label"] = long["topic"].map(labels)
-    return long[[key, "topic", "label", "count", "share"]].astype({"topic": int, "count": int})
-
-
-def period_frequency(dates: pd.Series) -> str:
-    """Time bins for a date span: ``"MS"`` (months) up to two years, ``"QS"`` up to eight, else ``"YS"``."""
-    span_days = (dates.max() - dates.min()).days
-    return "MS" if span_days <= 2 * 366 else "QS" if span_days <= 8 * 366 else "YS"
-
-
-def topics_over_time(
-    passage_topics: pd.DataFrame, dates: Sequence | pd.Series, freq: str | None = None
-) -> pd.DataFrame:
-    """Topic counts and shares per time bin.
-
-    Parameters
-    ----------
-    passage_topics : DataFrame with columns topic, label (e.g. ``TopicModel.passage_topics()``)
-    dates : Series or array-like of datetimes, aligned by position with ``passage_topics``
-        The article date of each passage; missing dates are left out with a warning.
-    freq : str or None
-        A pandas offset alias ("MS", "QS", "YS", "W", ...). ``None`` chooses from the date span:
-        "MS" up to two years, "QS" up to eight, "YS" beyond. A date's bin starts at the date
-        rolled back to the offset ("MS": first of its month).
-
-    Returns
-    -------
-    DataFrame with columns period (bin start), topic, label, count, share
-        Every topic appears in every non-empty bin (count 0 when absent); shares sum to 1 per bin.
-    """
-    table = _aligned(passage_topics, pd.to_datetime(pd.Series(dates), errors="coerce"), "date", "dates")
-    if table.empty:
-        raise ValueError("no passage has a usable date")
-    freq = freq or period_frequency(table["date"])
-    try:
-        offset = pd.tseries.frequencies.to_offset(freq)
-    except ValueError as err:
-        raise ValueError(f"freq={freq!r} is not a pandas offset alias such as 'MS', 'QS' or 'YS'") from err
-    table["period"] = table["date"].dt.normalize().map(offset.rollback)  # start of each date's bin
-    return _shares(table, "period")
-
-
-def topics_per_class(passage_topics: pd.DataFrame, classes: Sequence | pd.Series) -> pd.DataFrame:
-    """Topic counts and shares per class (outlet, country, collection, frame, ...).
-
-    Parameters
-    ----------
-    passage_topics : DataFrame with columns topic, label
-    classes : Series or array-like, aligned by position with ``passage_topics``
-
-    Returns
-    -------
-    DataFrame with columns class, topic, label, count, share
-        Every topic appears for every class; shares sum to 1 per class.
-    """
-    table = _aligned(passage_topics, classes, "class", "classes")
-    if table.empty:
-        raise ValueError("no passage has a class")
-    return _shares(table, "class")
+        return load_model(cls, folder)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import figures as fg
-from ._framing_stats import evidence_table, frame_shares, topic_frame_table
+from .. import figures as fg
+from .tables import evidence_table, frame_shares, topic_frame_table
 from .pipeline import Analysis, _fingerprint
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
@@ -57,7 +57,7 @@ def corpus_figures(run: Analysis) -> dict[str, Figure]:
 
 def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
     """Topic tables plus ``topic_by_group`` and, when articles have dates, ``topic_time`` (share per period)."""
-    from .topics import topics_over_time, topics_per_class
+    from ..topics import topics_over_time, topics_per_class
 
     topics = run.topics()
 
@@ -111,7 +111,7 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
 
 
 def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n_boot: int) -> dict[str, pd.DataFrame]:
-    from .topics import period_frequency
+    from ..topics import period_frequency
 
     seed = run.seed
     article_frames = frame_shares(frames, "article_id", n_boot=n_boot, random_state=seed)
@@ -188,10 +188,13 @@ def _code_version() -> str:
     """Hash of the code and style that draw the figures and build the report tables."""
     import matplotlib
 
-    here = Path(__file__).parent
+    package = Path(__file__).parents[1]
     digest = hashlib.sha256(matplotlib.__version__.encode())
-    for name in ("report.py", "figures.py", "_figure_style.py", "analysis.mplstyle", "_framing_stats.py", "_frames.py"):
-        digest.update((here / name).read_bytes())
+    files = [package / "report" / "render.py", package / "report" / "tables.py",
+             *sorted((package / "figures").glob("*.py")), package / "figures" / "analysis.mplstyle",
+             package / "framing" / "frames.py"]
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

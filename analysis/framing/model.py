@@ -14,28 +14,32 @@ Three scorers share one interface (``fit(texts, y, embeddings=...)``, ``predict_
 leave-one-article-out macro-F1 and records the comparison), predicts the tidy table of passage
 labels, probabilities, stance and evidence, and saves to a folder of JSON and safetensors
 (no pickle). The default model trained on the project's annotations ships in
-``analysis/models/framing``.
+``analysis/framing/models/default``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import minimize_scalar
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from ._frames import FRAMES
+from .codebook import (
+    CODEBOOK_PATH,
+    _context_features,
+    _lexicon_features,
+    codebook_examples,
+    indicator_matches,
+    load_codebook,
+)
+from .frames import FRAMES
 
 __all__ = [
     "CODEBOOK_PATH",
@@ -50,91 +54,10 @@ __all__ = [
     "predictions_table",
 ]
 
-CODEBOOK_PATH = Path(__file__).with_name("codebook.yaml")
-DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "framing"
+#: The classifier shipped with the package (trained on the project's annotations).
+DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
 Method = Literal["auto", "lexicon", "zeroshot", "supervised"]
 METHODS: tuple[str, ...] = ("lexicon", "zeroshot", "supervised")
-
-
-# --------------------------------------------------------------------------- codebook
-@lru_cache(maxsize=4)
-def _read_codebook(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        book = yaml.safe_load(fh)
-    missing = [f for f in FRAMES if f not in book.get("labels", {})]
-    if missing:
-        raise ValueError(f"codebook {path} lacks the labels {missing}; it must define {list(FRAMES)}")
-    return book
-
-
-def load_codebook(path: str | Path | None = None) -> dict[str, Any]:
-    """Read the codebook (YAML): labels with definition, include/exclude rules, indicators, examples.
-
-    Parameters
-    ----------
-    path : path, optional
-        Defaults to the codebook shipped in the package.
-    """
-    return _read_codebook(str(path or CODEBOOK_PATH))
-
-
-def codebook_examples(codebook: dict[str, Any] | None = None) -> pd.DataFrame:
-    """The team-written examples of the codebook as a table with columns text, label, source."""
-    book = codebook or load_codebook()
-    rows = [(t, f, "codebook example") for f in FRAMES for t in book["labels"][f].get("examples", [])]
-    rows += [(h["example"], h["label"], "codebook hard case") for h in book.get("hard_cases", [])]
-    return pd.DataFrame(rows, columns=["text", "label", "source"])
-
-
-def _fold(text: str) -> str:
-    """Lower-case and strip accents so that 'militarización' matches 'militarizacion'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _phrase_pattern(phrases) -> re.Pattern | None:
-    phrases = {_fold(p) for p in phrases}
-    if not phrases:
-        return None
-    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-
-
-@lru_cache(maxsize=4)
-def _indicator_patterns(path: str) -> dict[str, re.Pattern | None]:
-    book = _read_codebook(path)
-    return {frame: _phrase_pattern(p for lang in book["labels"][frame].get("indicators", {}).values() for p in lang or [])
-            for frame in FRAMES}
-
-
-@lru_cache(maxsize=4)
-def _context_pattern(path: str) -> re.Pattern | None:
-    return _phrase_pattern(_read_codebook(path).get("context_indicators", []))
-
-
-def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = None) -> list[dict[str, list[str]]]:
-    """Indicator phrases found in each text, per frame (accent- and case-insensitive)."""
-    patterns = _indicator_patterns(str(codebook_path or CODEBOOK_PATH))
-    out = []
-    for text in texts:
-        folded = _fold(text)
-        out.append({f: (p.findall(folded) if p is not None else []) for f, p in patterns.items()})
-    return out
-
-
-def _lexicon_features(texts: Sequence[str], codebook_path: str | None) -> np.ndarray:
-    """ndarray of shape (n, 2): log(1 + count) of militarization and root-cause indicators."""
-    matches = indicator_matches(texts, codebook_path)
-    counts = np.array([[len(m["militarization"]), len(m["root_cause"])] for m in matches], dtype=float)
-    return np.log1p(counts)
-
-
-def _context_features(texts: Sequence[str], codebook_path: str | None) -> np.ndarray:
-    """ndarray of shape (n, 1): log(1 + count) of the codebook's drug-trade context words."""
-    pattern = _context_pattern(str(codebook_path or CODEBOOK_PATH))
-    if pattern is None:
-        return np.zeros((len(texts), 1))
-    return np.log1p(np.array([[len(pattern.findall(_fold(t)))] for t in texts], dtype=float))
 
 
 def _check_xy(texts: Sequence[str], y: Sequence[str] | None, embeddings: np.ndarray | None, need_embeddings: bool):
@@ -263,7 +186,7 @@ class ZeroShotScorer(_Scorer):
         self.cache_dir = cache_dir
 
     def _prototypes(self) -> np.ndarray:
-        from .vectorize import Embedder
+        from ..vectorize import Embedder
 
         book = load_codebook(self.codebook_path)
         embedder = Embedder(self.embedding_model, cache_dir=self.cache_dir, show_progress=False)
@@ -469,7 +392,7 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
         if self.method == "auto":
             if groups is None:
                 raise ValueError("method='auto' compares scorers across articles: pass groups=article ids")
-            from ._framing_eval import cross_validate, macro_f1
+            from .evaluation import cross_validate, macro_f1
 
             for method in METHODS:
                 oof = cross_validate(self._scorer(method), texts, y, embeddings=embeddings, groups=groups,

@@ -1,7 +1,8 @@
-"""Private helpers of :mod:`analysis.figures`: style, colours, input checks, sizes and labels.
+"""Helpers of :mod:`analysis.figures`: style, colours, input checks, sizes and labels.
 
 Everything here is about how a figure looks or is laid out; the figure functions themselves live
-in :mod:`analysis.figures`.
+in :mod:`analysis.figures.corpus`, :mod:`~analysis.figures.topics` and
+:mod:`~analysis.figures.framing`, drawing helpers they share in :mod:`analysis.figures.drawing`.
 """
 
 from __future__ import annotations
@@ -21,16 +22,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import Normalize, to_hex, to_rgb
-from matplotlib.container import BarContainer
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Annotation, Text
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Bbox
-from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator
 
-from analysis._frames import FRAME_NAMES
+from ..framing.frames import FRAME_NAMES
 
 Width = Literal["single", "double"]
 
@@ -436,94 +436,12 @@ def diverging_title(ax: Axes, title: str, *, own_figure: bool) -> None:
         ax.set_title(title, loc="center", pad=14)
 
 
-def labelled_barh(ax: Axes, labels: Sequence[str], values: Sequence[float], colors,
-                  texts: Sequence[str] = ()) -> BarContainer:
-    """Horizontal bars, first label on top, each annotated with its text (if any) at the bar end."""
-    positions = row_positions(ax, labels)
-    bars = ax.barh(positions, values, color=colors, height=BAR_HEIGHT)
-    ax.set_yticks(positions, labels=list(labels))
-    for bar, text in zip(bars, texts):
-        ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(2, 0),
-                    textcoords="offset points", va="center", fontsize=6.5, color="#333333")
-    ax.set_xlim(0, max(max(values, default=0), 1e-9) * 1.22)
-    if np.issubdtype(np.asarray(values).dtype, np.integer):
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    ax.spines["left"].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    return bars
+#: Colour of bars that encode a count, not a frame or a topic.
+NEUTRAL_COLOR = "#4C5B6B"
+#: Article titles are wrapped to at most this many lines.
+TITLE_LINES = 3
 
 
-def place_labels(ax: Axes, labels: list[Annotation], *, passes: int = 50) -> None:
-    """Move annotations (in points from their anchors) so they do not overlap or leave ``ax``.
-
-    Overlapping labels are pushed apart vertically; a label reaching past the axes is pulled back
-    inside. Works in display space after one draw, so it follows the final layout.
-    """
-    if not labels:
-        return
-    fig = ax.get_figure(root=True)
-    fig.draw_without_rendering()
-    to_points = 72 / fig.dpi
-    pad = 2.5 / to_points  # the label's box reaches about 2.5 points past its text
-    frame = ax.get_window_extent()
-
-    def box(label: Annotation):
-        return label.get_window_extent().padded(pad)
-
-    def shift(label: Annotation, dx: float, dy: float) -> None:
-        x, y = label.xyann
-        label.xyann = (x + dx * to_points, y + dy * to_points)
-
-    for _ in range(passes):
-        moved = False
-        for label in labels:
-            b = box(label)
-            dx = max(0.0, frame.x0 - b.x0) - max(0.0, b.x1 - frame.x1)
-            dy = max(0.0, frame.y0 - b.y0) - max(0.0, b.y1 - frame.y1)
-            if abs(dx) > 0.5 or abs(dy) > 0.5:
-                shift(label, dx, dy)
-                moved = True
-        boxes = [box(label) for label in labels]
-        for i in range(len(labels)):
-            for j in range(i + 1, len(labels)):
-                a, b = boxes[i], boxes[j]
-                if a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0:
-                    continue
-                step = (min(a.y1, b.y1) - max(a.y0, b.y0)) / 2 + 1
-                upper, lower = (i, j) if a.y0 + a.y1 >= b.y0 + b.y1 else (j, i)
-                shift(labels[upper], 0.0, step)
-                shift(labels[lower], 0.0, -step)
-                boxes[upper], boxes[lower] = box(labels[upper]), box(labels[lower])
-                moved = True
-        if not moved:
-            return
-
-
-def annotated_heatmap(ax: Axes, values: np.ndarray, texts: list[list[str]], *, xlabels: Sequence[str],
-                      ylabels: Sequence[str], colorbar_label: str | None) -> None:
-    """A heatmap of values in [0, 1] with a text in each cell, dark or white as reads better.
-
-    Column labels are slanted when they are wider than a column; ``colorbar_label=None`` draws no
-    colour bar.
-    """
-    norm = Normalize(0, 1)
-    image = ax.imshow(values, cmap=SEQUENTIAL_CMAP, norm=norm, aspect="auto")
-    for (row, col), value in np.ndenumerate(values):
-        fill = image.cmap(norm(value)) if np.isfinite(value) else "white"
-        ax.text(col, row, texts[row][col], ha="center", va="center", fontsize=6.5, color=text_color_on(fill))
-    ax.set_xticks(range(len(xlabels)), labels=list(xlabels))
-    ax.set_yticks(range(len(ylabels)), labels=list(ylabels))
-    ax.tick_params(length=0)
-    ax.spines[:].set_visible(False)
-    fig = ax.get_figure(root=True)
-    if colorbar_label is not None:
-        colorbar = fig.colorbar(image, ax=ax, format=PercentFormatter(1.0, decimals=0), shrink=0.9, aspect=25,
-                                pad=0.03)
-        colorbar.set_label(colorbar_label)
-        colorbar.outline.set_visible(False)
-    fig.draw_without_rendering()
-    column_width = ax.get_window_extent().width / fig.dpi / max(1, len(xlabels))
-    if max(text_width(label, 7) for label in xlabels) > 0.92 * column_width:
-        ax.tick_params(axis="x", labelrotation=30)
-        for label in ax.get_xticklabels():
-            label.set(ha="right", rotation_mode="anchor")
+def titles_or_ids(titles: pd.Series, ids: pd.Series) -> list[str]:
+    """Each article's title, or its id when the title is missing or blank."""
+    return [str(t).strip() if pd.notna(t) and str(t).strip() else str(i) for t, i in zip(titles, ids)]

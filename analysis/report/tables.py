@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frames import FRAMES
+from ..framing.frames import FRAMES
 
 
 def _ci(samples: np.ndarray) -> tuple[float, float]:

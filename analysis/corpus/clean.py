@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ._metadata import date_in_line, is_date_line, parse_date
-from ._readers import RawDoc
+from .metadata import date_in_line, is_date_line, parse_date
+from .readers import RawDoc
 
 #: A line repeated in at least this many documents, and in this share of its group, is furniture.
 BOILERPLATE_MIN_DOCS = 3

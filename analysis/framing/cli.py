@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._frames import FRAMES
+from .frames import FRAMES
 
 DEFAULT_ANNOTATIONS = "seeds/annotations.csv"
 ANNOTATION_COLUMNS = ["passage_id", "article_id", "label", "coder", "note", "text"]
@@ -37,7 +37,7 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
 
 def training_set(annotations: pd.DataFrame) -> pd.DataFrame:
     """Annotated passages plus the codebook's team-written examples (marked ``always_train``)."""
-    from .framing import codebook_examples
+    from .model import codebook_examples
 
     examples = codebook_examples().assign(article_id="codebook", always_train=True)
     coded = annotations[["text", "label", "article_id"]].assign(always_train=False)
@@ -47,7 +47,7 @@ def training_set(annotations: pd.DataFrame) -> pd.DataFrame:
 def _embed(texts, model: str, quiet: bool = False) -> np.ndarray:
     import os
 
-    from .vectorize import Embedder
+    from ..vectorize import Embedder
 
     cache = Path(os.environ.get("ANALYSIS_CACHE", Path.home() / ".cache" / "analysis")) / "embeddings"
     return Embedder(model, cache_dir=cache, show_progress=not quiet).encode(list(texts))
@@ -55,8 +55,8 @@ def _embed(texts, model: str, quiet: bool = False) -> np.ndarray:
 
 def validate(args: argparse.Namespace) -> int:
     """Leave-one-article-out validation of every method on the annotations."""
-    from ._framing_eval import coder_agreement, cross_validate, validation_report
-    from .framing import METHODS, FramingClassifier, make_scorer
+    from .evaluation import coder_agreement, cross_validate, validation_report
+    from .model import METHODS, FramingClassifier, make_scorer
 
     annotations = read_annotations(args.annotations)
     data = training_set(annotations)
@@ -123,7 +123,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def predict(args: argparse.Namespace) -> int:
     """Predict frames for the passages of a CSV with columns id, text."""
-    from .framing import DEFAULT_MODEL_DIR, FramingClassifier
+    from .model import DEFAULT_MODEL_DIR, FramingClassifier
 
     try:
         table = pd.read_csv(args.input, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -154,9 +154,9 @@ def predict(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write the passages to hand-code next: least sure, stratified by predicted label."""
-    from ._framing_eval import select_for_annotation
-    from .corpus import load_corpus
-    from .framing import DEFAULT_MODEL_DIR, FramingClassifier
+    from .evaluation import select_for_annotation
+    from ..corpus import load_corpus
+    from .model import DEFAULT_MODEL_DIR, FramingClassifier
 
     passages = load_corpus(args.corpus, show_progress=not args.quiet).passages
     model = FramingClassifier.load(args.model or DEFAULT_MODEL_DIR)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .runner import notebook_parameters, parse_parameters, run_report
+    from ..report.runner import notebook_parameters, parse_parameters, run_report
 
     params = parse_parameters(args.param or [], notebook_parameters())
     record = run_report(args.corpus, args.out, params, notebooks=args.notebook, progress=not args.quiet)
@@ -23,7 +23,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _corpus(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
+    from ..corpus import load_corpus
 
     header = {"auto": "auto", "yes": True, "no": False}[args.header]
     corpus = load_corpus(args.path, text_column=args.text_column, title_column=args.title_column,
@@ -54,9 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--corpus", required=True, help="folder or file of articles (.txt, .md, .html, .csv, "
                         ".tsv, .jsonl, .parquet), e.g. seeds")
     report.add_argument("--out", default="figures", help="output folder (default: figures)")
+    from ..report.settings import Settings
+
+    names = ", ".join(n for n in Settings.names() if n not in ("corpus", "out_dir"))
     report.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                        help="set a notebook parameter, e.g. -p n_topics 8 -p group_by country; repeatable. "
-                             "Names and types are checked against the notebooks before anything runs")
+                        help="set a run parameter, e.g. -p n_topics 8 -p group_by country; repeatable. "
+                             f"Parameters: {names} (see analysis.report.Settings). Names and values are "
+                             "checked before anything runs")
     report.add_argument("--notebook", action="append", metavar="FILE",
                         help="run only this notebook (file name, e.g. 02-topics.ipynb); repeatable")
     report.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -82,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--quiet", action="store_true", help="no progress bar")
     corpus.set_defaults(func=_corpus)
 
-    from ._framing_cli import add_framing_commands
+    from ..framing.cli import add_framing_commands
 
     add_framing_commands(commands)
     return parser

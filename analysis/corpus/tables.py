@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._metadata import domain_of
-from ._readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names
+from .metadata import domain_of
+from .readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names
 
 Header = bool | Literal["auto"]
 ROLES = ("text", "title", "date", "source", "url", "id", "author", "collection")

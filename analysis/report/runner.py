@@ -3,6 +3,7 @@
 The runner executes ``notebooks/01-*.ipynb`` ... in order into ``OUT/notebooks/`` (the sources are
 never written), passes each notebook only the parameters it declares, and finally converts the
 executed summary notebook into one self-contained ``OUT/report.html`` with code hidden.
+Parameters are checked by :class:`~analysis.report.settings.Settings` before any notebook runs.
 The notebooks share computed results through ``OUT/tables`` and ``OUT/state`` (see
 :mod:`analysis.pipeline`), so embeddings and models are computed once.
 """
@@ -16,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+from .settings import Settings
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 REPORT_NOTEBOOK = "04-report.ipynb"
 
 __all__ = ["NOTEBOOK_DIR", "ReportError", "notebook_parameters", "parse_parameters", "run_report"]
@@ -34,15 +37,18 @@ def _notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
 
 
 def notebook_parameters(folder: Path = NOTEBOOK_DIR) -> dict[str, dict[str, Any]]:
-    """Parameters declared in the notebooks' ``parameters`` cells.
+    """Parameters declared in the notebooks' ``parameters`` cells, as :class:`Settings` defines them.
+
+    Every name a ``parameters`` cell assigns must be a Settings parameter (plain ``name = value``
+    lines; the next cell checks the values with :meth:`Settings.from_namespace`).
 
     Returns
     -------
-    dict mapping name to {"types": allowed type names, "default": value, "help": comment,
-    "notebooks": notebooks that declare it}
+    dict mapping name to {"default": value, "help": text, "notebooks": notebooks that declare it}
     """
     import nbformat
 
+    defaults, helps = Settings.defaults(), Settings.help()
     params: dict[str, dict[str, Any]] = {}
     for path in _notebooks(folder):
         notebook = nbformat.read(path, as_version=4)
@@ -50,43 +56,32 @@ def notebook_parameters(folder: Path = NOTEBOOK_DIR) -> dict[str, dict[str, Any]
         if not cells:
             raise ReportError(f"{path.name} has no cell tagged 'parameters'")
         for node in ast.parse(cells[0].source).body:
-            if not isinstance(node, ast.AnnAssign):
-                raise ReportError(f"{path.name}: every parameter needs a type annotation, e.g. `seed: int = 0`")
-            name = node.target.id
-            types = {t.strip() for t in ast.unparse(node.annotation).split("|")}
-            comment = cells[0].source.splitlines()[node.lineno - 1].partition("#")[2].strip()
-            entry = params.setdefault(name, {"types": types, "default": ast.literal_eval(node.value),
-                                             "help": comment, "notebooks": []})
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                raise ReportError(f"{path.name}: the parameters cell holds only plain `name = value` lines, "
+                                  f"got `{ast.unparse(node)}`")
+            name = node.targets[0].id
+            if name not in defaults:
+                raise ReportError(f"{path.name}: parameter '{name}' is not one of analysis.report.Settings")
+            entry = params.setdefault(name, {"default": defaults[name], "help": helps[name], "notebooks": []})
             entry["notebooks"].append(path.name)
     return params
 
 
-_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool, "None": type(None)}
+def parse_parameters(pairs: Sequence[Sequence[str]], declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Turn ``-p name value`` pairs into checked values (:meth:`Settings.from_pairs`).
 
-
-def parse_parameters(pairs: Sequence[Sequence[str]], declared: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Turn ``-p name value`` pairs into typed values, checked against the declared parameters.
-
-    Values are read as Python literals when they parse as one (``5``, ``0.5``, ``None``, ``True``)
-    and as strings otherwise. An unknown name or a value of the wrong type raises ReportError.
+    Values are read as Python literals when they parse as one (``5``, ``None``) and as text
+    otherwise. An unknown name or a bad value raises :class:`~analysis.report.settings.SettingsError`
+    (a ``ValueError``) with a one-line message, before anything runs. ``declared`` (from
+    :func:`notebook_parameters`) further limits the names to those the notebooks take.
     """
-    values: dict[str, Any] = {}
-    for name, raw in pairs:
-        if name not in declared:
-            raise ReportError(f"unknown parameter '{name}'; the notebooks take: {', '.join(sorted(declared))}")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        types = declared[name]["types"]
-        if "str" in types and not isinstance(value, str) and value is not None:
-            value = raw if "int" not in types and "float" not in types else value
-        ok = any(isinstance(value, _TYPES[t]) and not (t in ("int", "float") and isinstance(value, bool))
-                 for t in types if t in _TYPES)
-        if not ok:
-            raise ReportError(f"parameter '{name}' must be {' or '.join(sorted(types))}, got {raw!r}")
-        values[name] = value
-    return values
+    if declared is not None:
+        for name, _ in pairs:
+            if name not in declared:
+                Settings.check_names([name])
+                raise ReportError(f"parameter '{name}' is not declared by any notebook")
+    settings = Settings.from_pairs(pairs)
+    return {name: getattr(settings, name) for name, _ in pairs}
 
 
 def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = None, *,
@@ -102,7 +97,8 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
         Output folder: figures, ``notebooks/`` (executed copies), ``tables/``, ``run.json``,
         ``report.html``.
     parameters : dict, optional
-        Further notebook parameters (already checked by :func:`parse_parameters`).
+        Further run parameters (names and values as :class:`~analysis.report.settings.Settings`
+        defines them; checked before any notebook runs).
     notebooks : sequence of str, optional
         Only these notebooks (file names), in the usual order.
 
@@ -115,10 +111,11 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     from .pipeline import Analysis, project_path
 
     corpus_path, out = project_path(corpus), project_path(out_dir)
+    settings = Settings.from_values({**(parameters or {}), "corpus": str(corpus_path), "out_dir": str(out)})
     if not corpus_path.exists():
         raise ReportError(f"corpus path '{corpus}' does not exist")
     declared = notebook_parameters()
-    params = {**(parameters or {}), "corpus": str(corpus_path), "out_dir": str(out)}
+    params = {name: getattr(settings, name) for name in (*(parameters or {}), "corpus", "out_dir")}
     paths = [p for p in _notebooks() if notebooks is None or p.name in notebooks]
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -134,8 +131,7 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
                               f"{err.exec_count}): {err.ename}: {err.evalue}; the partial notebook is kept "
                               f"at {target}") from None
         timings[path.name] = round(time.perf_counter() - start, 2)
-    known = {k: v for k, v in params.items() if k in Analysis.__dataclass_fields__}
-    analysis = Analysis(**known, show_progress=False)
+    analysis = Analysis(settings, show_progress=False)
     if any(p.name == REPORT_NOTEBOOK for p in paths):
         write_html(out / "notebooks" / REPORT_NOTEBOOK, out / "report.html")
     manifest = Path(analysis.tables_dir / "manifest.csv")

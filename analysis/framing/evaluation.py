@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
-from ._frames import FRAMES
+from .frames import FRAMES
 
 
 def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:

@@ -23,7 +23,7 @@ Topic diversity (Dieng et al. 2020)
     our topic table keeps); words are compared in lower case. 1 means no topic repeats another's
     words.
 
-Stability
+Stability (:func:`analysis.topics.model.topic_stability`, which refits the model)
     Mean pairwise adjusted Rand index of the passage assignments of models fitted with different
     seeds (1 = identical partitions, about 0 = chance agreement).
 
@@ -34,8 +34,7 @@ Choosing k for k-means (:func:`best_k`)
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -51,8 +50,8 @@ __all__ = [
     "best_k",
     "reference_tokens",
     "topic_coherence_npmi",
+    "seed_agreement",
     "topic_diversity",
-    "topic_stability",
 ]
 
 _REF_TOKEN = re.compile(r"[^\W_]+")
@@ -238,19 +237,15 @@ def best_k(points: np.ndarray, random_state: int, metric: str) -> tuple[int, dic
     return (max(eligible, key=lambda k: (eligible[k], -k)) if eligible else 2), scores
 
 
-def topic_stability(
-    texts: Sequence[str], embeddings: np.ndarray, seeds: Sequence[int] = (0, 1, 2), **model_params
-) -> float:
-    """Mean pairwise adjusted Rand index of topic assignments fitted with different seeds.
+def seed_agreement(fit_topics: Callable[[int], np.ndarray], seeds: Sequence[int]) -> float:
+    """Mean pairwise adjusted Rand index of the assignments ``fit_topics(seed)`` returns per seed.
 
     Parameters
     ----------
-    texts : sequence of str, length n_passages
-    embeddings : ndarray of shape (n_passages, dim)
-    seeds : sequence of int, default (0, 1, 2)
-        At least two seeds; one :class:`TopicModel` is fitted per seed.
-    **model_params
-        Other :class:`TopicModel` settings (``random_state`` is set from ``seeds``).
+    fit_topics : callable
+        Fits a model with the given seed and returns its topics, ndarray of shape (n_passages,).
+    seeds : sequence of int
+        At least two seeds.
 
     Returns
     -------
@@ -260,12 +255,5 @@ def topic_stability(
     seeds = list(seeds)
     if len(seeds) < 2:
         raise ValueError(f"stability needs at least two seeds; got {seeds}")
-    from .topics import TopicModel, TopicModelWarning  # the metric refits the model
-
-    model_params = {k: v for k, v in model_params.items() if k != "random_state"}
-    runs = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TopicModelWarning)
-        for seed in seeds:
-            runs.append(TopicModel(random_state=seed, **model_params).fit_transform(texts, embeddings))
+    runs = [fit_topics(seed) for seed in seeds]
     return float(np.mean([adjusted_rand_score(a, b) for a, b in combinations(runs, 2)]))

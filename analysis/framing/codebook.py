@@ -1,0 +1,104 @@
+"""The codebook (``codebook.yaml``): frame definitions, examples and indicator phrases.
+
+The lexicon features every scorer uses (indicator phrases per frame, drug-trade context words)
+are counted here, on accent- and case-folded text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .frames import FRAMES
+
+__all__ = ["CODEBOOK_PATH", "codebook_examples", "indicator_matches", "load_codebook"]
+
+CODEBOOK_PATH = Path(__file__).with_name("codebook.yaml")
+
+
+@lru_cache(maxsize=4)
+def _read_codebook(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        book = yaml.safe_load(fh)
+    missing = [f for f in FRAMES if f not in book.get("labels", {})]
+    if missing:
+        raise ValueError(f"codebook {path} lacks the labels {missing}; it must define {list(FRAMES)}")
+    return book
+
+
+def load_codebook(path: str | Path | None = None) -> dict[str, Any]:
+    """Read the codebook (YAML): labels with definition, include/exclude rules, indicators, examples.
+
+    Parameters
+    ----------
+    path : path, optional
+        Defaults to the codebook shipped in the package.
+    """
+    return _read_codebook(str(path or CODEBOOK_PATH))
+
+
+def codebook_examples(codebook: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The team-written examples of the codebook as a table with columns text, label, source."""
+    book = codebook or load_codebook()
+    rows = [(t, f, "codebook example") for f in FRAMES for t in book["labels"][f].get("examples", [])]
+    rows += [(h["example"], h["label"], "codebook hard case") for h in book.get("hard_cases", [])]
+    return pd.DataFrame(rows, columns=["text", "label", "source"])
+
+
+def _fold(text: str) -> str:
+    """Lower-case and strip accents so that 'militarización' matches 'militarizacion'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _phrase_pattern(phrases) -> re.Pattern | None:
+    phrases = {_fold(p) for p in phrases}
+    if not phrases:
+        return None
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+@lru_cache(maxsize=4)
+def _indicator_patterns(path: str) -> dict[str, re.Pattern | None]:
+    book = _read_codebook(path)
+    return {frame: _phrase_pattern(p for lang in book["labels"][frame].get("indicators", {}).values() for p in lang or [])
+            for frame in FRAMES}
+
+
+@lru_cache(maxsize=4)
+def _context_pattern(path: str) -> re.Pattern | None:
+    return _phrase_pattern(_read_codebook(path).get("context_indicators", []))
+
+
+def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = None) -> list[dict[str, list[str]]]:
+    """Indicator phrases found in each text, per frame (accent- and case-insensitive)."""
+    patterns = _indicator_patterns(str(codebook_path or CODEBOOK_PATH))
+    out = []
+    for text in texts:
+        folded = _fold(text)
+        out.append({f: (p.findall(folded) if p is not None else []) for f, p in patterns.items()})
+    return out
+
+
+def _lexicon_features(texts: Sequence[str], codebook_path: str | None) -> np.ndarray:
+    """ndarray of shape (n, 2): log(1 + count) of militarization and root-cause indicators."""
+    matches = indicator_matches(texts, codebook_path)
+    counts = np.array([[len(m["militarization"]), len(m["root_cause"])] for m in matches], dtype=float)
+    return np.log1p(counts)
+
+
+def _context_features(texts: Sequence[str], codebook_path: str | None) -> np.ndarray:
+    """ndarray of shape (n, 1): log(1 + count) of the codebook's drug-trade context words."""
+    pattern = _context_pattern(str(codebook_path or CODEBOOK_PATH))
+    if pattern is None:
+        return np.zeros((len(texts), 1))
+    return np.log1p(np.array([[len(pattern.findall(_fold(t)))] for t in texts], dtype=float))

@@ -1,0 +1,34 @@
+"""Stage 5, the report: one run's settings, its cached stages, the report's tables and figures, the runner.
+
+:mod:`.settings` is :class:`Settings`, the one definition of a run's parameters; :mod:`.pipeline` is :class:`Analysis`, the stages of one run (corpus -> embeddings -> topics and
+framing) with results shared on disk; :mod:`.tables` the tidy tables the figures draw;
+:mod:`.render` the report's figures and text, drawn or reused; :mod:`.runner` executes the
+notebooks with papermill into ``report.html``; :mod:`.distributed` is the same run on a Dask
+cluster.
+"""
+
+from .pipeline import Analysis, project_path
+from .render import (
+    GROUP_LABELS,
+    SavedFigure,
+    classifier_text,
+    corpus_figures,
+    corpus_tables,
+    framing_figures,
+    framing_tables,
+    render,
+    save_figures,
+    summary_text,
+    topic_figures,
+    topic_record_text,
+    topic_tables,
+)
+from .settings import GROUP_BY, Settings, SettingsError, parameters_cell
+from .runner import NOTEBOOK_DIR, ReportError, notebook_parameters, parse_parameters, run_report
+from .tables import evidence_table, frame_shares, topic_frame_table
+
+__all__ = ["GROUP_BY", "GROUP_LABELS", "NOTEBOOK_DIR", "Analysis", "ReportError", "SavedFigure", "Settings",
+           "SettingsError", "parameters_cell", "classifier_text",
+           "corpus_figures", "corpus_tables", "evidence_table", "frame_shares", "framing_figures", "framing_tables",
+           "notebook_parameters", "parse_parameters", "project_path", "render", "run_report", "save_figures",
+           "summary_text", "topic_figures", "topic_frame_table", "topic_record_text", "topic_tables"]
