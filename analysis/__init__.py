@@ -26,17 +26,19 @@ _EXPORTS = {
     "plot_frame_shares": "figures", "plot_stance_by_group": "figures", "plot_topic_frame_heatmap": "figures",
     "plot_confusion_matrix": "figures",
     "frame_shares": "report.tables", "evidence_table": "report.tables", "topic_frame_table": "report.tables",
+    "article_frames": "report.tables", "group_stance": "report.tables", "period_stance": "report.tables",
     "Analysis": "report", "Settings": "report", "SettingsError": "report", "run_report": "report",
 }
 
 __all__ = [
     "Analysis", "Corpus", "CorpusError", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "FRAMES", "FRAME_COLORS",
-    "FramingClassifier", "LexiconScorer", "ModelError", "SupervisedScorer", "TopicModel", "TopicModelWarning",
-    "Settings", "SettingsError", "ZeroShotScorer", "evidence_table", "figure_style", "frame_shares", "load_codebook", "load_corpus",
-    "plot_articles_over_time", "plot_confusion_matrix", "plot_frame_shares", "plot_passages_per_article",
-    "plot_stance_by_group", "plot_topic_frame_heatmap", "plot_topic_map", "plot_topic_share_over_time",
-    "plot_topic_sizes", "plot_topic_words", "run_report", "save_figure", "topic_coherence_npmi", "topic_diversity",
-    "topic_frame_table", "topic_stability", "topics_over_time", "topics_per_class",
+    "FramingClassifier", "LexiconScorer", "ModelError", "Settings", "SettingsError", "SupervisedScorer",
+    "TopicModel", "TopicModelWarning", "ZeroShotScorer", "article_frames", "evidence_table", "figure_style",
+    "frame_shares", "group_stance", "load_codebook", "load_corpus", "period_stance", "plot_articles_over_time",
+    "plot_confusion_matrix", "plot_frame_shares", "plot_passages_per_article", "plot_stance_by_group",
+    "plot_topic_frame_heatmap", "plot_topic_map", "plot_topic_share_over_time", "plot_topic_sizes",
+    "plot_topic_words", "run_report", "save_figure", "topic_coherence_npmi", "topic_diversity", "topic_frame_table",
+    "topic_stability", "topics_over_time", "topics_per_class",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
 

@@ -212,7 +212,7 @@ def add_framing_commands(commands) -> None:
     validate_p.add_argument("--annotations", default=DEFAULT_ANNOTATIONS, help="hand-coded passages (CSV)")
     validate_p.add_argument("--out", default="figures/validation", help="folder for the validation tables")
     validate_p.add_argument("--save-model", metavar="DIR", help="also train the best method on all annotations and "
-                            "save it here (the shipped model lives in analysis/models/framing)")
+                            "save it here (the shipped model lives in analysis/framing/models/default)")
     validate_p.add_argument("--embedding-model", default="all-MiniLM-L6-v2", help="sentence-embedding model")
     validate_p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
     validate_p.add_argument("--seed", type=int, default=0, help="random seed")

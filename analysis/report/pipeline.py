@@ -3,25 +3,27 @@
 Every notebook builds an :class:`Analysis` from its checked parameters (one
 :class:`~analysis.report.settings.Settings`) and asks it for what it needs.
 Each stage writes its tables under ``out_dir`` together with a fingerprint of everything it
-depends on (inputs, settings, upstream stages); a later notebook or a rerun with the same
+depends on (inputs, settings, upstream stages), through the one stage cache
+(:class:`~analysis.report.cache.StageCache`); a later notebook or a rerun with the same
 fingerprint reads the tables instead of recomputing them. Embeddings are cached per passage text
 (see :mod:`analysis.vectorize`), so nothing is embedded twice.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..corpus import Corpus, load_corpus
 from ..vectorize import Embedder
+from .cache import StageCache, fingerprint, inputs_fingerprint, plain_table
 from .settings import GROUP_BY, Settings
 
 __all__ = ["GROUP_BY", "Analysis", "project_path"]
@@ -42,17 +44,6 @@ def project_path(path: str | os.PathLike) -> Path:
     if here.name == "notebooks" and (here.parent / path).exists():
         return (here.parent / path).resolve()
     return path.resolve()
-
-
-def _fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _inputs_fingerprint(path: Path) -> str:
-    """Names, sizes and modification times of every file under ``path``."""
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return _fingerprint([(str(p.relative_to(path) if p != path else p.name), p.stat().st_size,
-                          int(p.stat().st_mtime)) for p in files])
 
 
 class Analysis:
@@ -89,6 +80,7 @@ class Analysis:
             folder.mkdir(parents=True, exist_ok=True)
         cache = self.cache_dir or os.environ.get("ANALYSIS_CACHE") or self.out / ".cache"
         self.cache_path = Path(cache)
+        self.cache = StageCache(self.state_dir)
         self.timings: dict[str, float] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -105,18 +97,9 @@ class Analysis:
         return {**self.settings.as_dict(), "framing_model": self.framing_model, "cache_dir": self.cache_dir,
                 "show_progress": self.show_progress}
 
-    def _fresh(self, stage: str, fingerprint: str) -> bool:
-        marker = self.state_dir / f"{stage}.json"
-        return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fingerprint
-
-    def _mark(self, stage: str, fingerprint: str, **info: Any) -> None:
-        record = {"fingerprint": fingerprint, **info}
-        (self.state_dir / f"{stage}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
-
     def stage_record(self, stage: str) -> dict[str, Any]:
         """What a stage recorded when it last ran (fingerprint, timings, model details)."""
-        marker = self.state_dir / f"{stage}.json"
-        return json.loads(marker.read_text()) if marker.is_file() else {}
+        return self.cache.record(stage)
 
     def save_table(self, table: pd.DataFrame, name: str) -> Path:
         """Write a result table as Parquet and CSV under ``out_dir/tables``."""
@@ -126,7 +109,15 @@ class Analysis:
 
     def stage_fingerprints(self, *stages: str) -> list[str | None]:
         """The fingerprints the given stages last ran with (``None`` for a stage not run yet)."""
-        return [self.stage_record(stage).get("fingerprint") for stage in stages]
+        return self.cache.fingerprints(*stages)
+
+    def saved_tables(self, names: Iterable[str]) -> dict[str, pd.DataFrame]:
+        """Tables saved under ``tables/``, read back from Parquet."""
+        return {name: pd.read_parquet(self.tables_dir / f"{name}.parquet") for name in names}
+
+    def table_files(self, record: dict[str, Any]) -> list[Path]:
+        """The Parquet files of the tables a stage record lists."""
+        return [self.tables_dir / f"{name}.parquet" for name in record.get("tables", [])]
 
     def cached_tables(self, stage: str, depends: Any,
                       build: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
@@ -136,18 +127,14 @@ class Analysis:
         fingerprints, settings). The tables are always returned as read back from Parquet, so a
         first run and a rerun hand identical tables to what follows.
         """
-        fp = _fingerprint(stage, depends)
-        record = self.stage_record(stage)
-        names = record.get("tables", [])
-        fresh = record.get("fingerprint") == fp and all((self.tables_dir / f"{n}.parquet").is_file() for n in names)
-        if not fresh:
-            start = time.perf_counter()
+        def build_and_save() -> dict[str, Any]:
             tables = build()
             for name, table in tables.items():
-                self.save_table(_plain(table), name)
-            names = list(tables)
-            self._mark(stage, fp, tables=names, seconds=time.perf_counter() - start)
-        return {name: pd.read_parquet(self.tables_dir / f"{name}.parquet") for name in names}
+                self.save_table(plain_table(table), name)
+            return {"tables": list(tables)}
+
+        return self.cache.run(stage, fingerprint(stage, depends), build_and_save,
+                              lambda record: self.saved_tables(record["tables"]), files=self.table_files)
 
     def _timed(self, stage: str, start: float) -> float:
         self.timings[stage] = round(time.perf_counter() - start, 3)
@@ -159,23 +146,24 @@ class Analysis:
             from ..corpus import CorpusError
 
             raise CorpusError(f"corpus path '{self.corpus}' does not exist (looked at {self.corpus_path})")
-        return _fingerprint("corpus/1", _inputs_fingerprint(self.corpus_path), self.language,
-                            self.date_from, self.date_to)
+        return fingerprint("corpus/1", inputs_fingerprint(self.corpus_path), self.language,
+                           self.date_from, self.date_to)
 
     def load_corpus(self) -> Corpus:
         """Articles, passages and the manifest of every input (cached under ``tables/``)."""
         if "corpus" not in self._memo:
-            start, fp = time.perf_counter(), self.corpus_fingerprint()
-            if self._fresh("corpus", fp):
-                corpus = Corpus.load(self.tables_dir)
-            else:
-                corpus = load_corpus(self.corpus_path, language=self.language, date_from=self.date_from,
-                                     date_to=self.date_to, show_progress=self.show_progress)
+            start, built = time.perf_counter(), {}
+
+            def build() -> dict[str, Any]:
+                corpus = built["corpus"] = load_corpus(self.corpus_path, show_progress=self.show_progress,
+                                                       **self.settings.load_options())
                 corpus.save(self.tables_dir)
-                self._mark("corpus", fp, seconds=time.perf_counter() - start,
-                           manifest=corpus.manifest["status"].value_counts().to_dict())
+                return {"manifest": corpus.manifest["status"].value_counts().to_dict()}
+
+            self._memo["corpus"] = self.cache.run(
+                "corpus", self.corpus_fingerprint(), build,
+                lambda record: built["corpus"] if built else Corpus.load(self.tables_dir))
             self._timed("corpus", start)
-            self._memo["corpus"] = corpus
         return self._memo["corpus"]
 
     def embeddings(self) -> np.ndarray:
@@ -195,10 +183,11 @@ class Analysis:
         """Topic tables: ``passage_topics``, ``topic_info``, ``topic_words`` and the fit ``record``."""
         if "topics" not in self._memo:
             start = time.perf_counter()
-            fp = _fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
-                              self.n_topics, self.min_topic_size)
-            names = ("passage_topics", "topic_info", "topic_words")
-            if not self._fresh("topics", fp):
+            fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
+                             self.n_topics, self.min_topic_size)
+            names = ["passage_topics", "topic_info", "topic_words"]
+
+            def build() -> dict[str, Any]:
                 from ..topics import TopicModel
 
                 passages = self.load_corpus().passages
@@ -209,11 +198,13 @@ class Analysis:
                 tables = {"passage_topics": model.passage_topics(),
                           "topic_info": model.topic_info_, "topic_words": model.topic_words_}
                 for name in names:
-                    self.save_table(_plain(tables[name]), name)
-                self._mark("topics", fp, seconds=time.perf_counter() - start, record=model.run_record_)
-            result = {name: pd.read_parquet(self.tables_dir / f"{name}.parquet") for name in names}
-            result["record"] = self.stage_record("topics").get("record", {})
-            self._memo["topics"] = result
+                    self.save_table(plain_table(tables[name]), name)
+                return {"record": model.run_record_}
+
+            def load(record: dict[str, Any]) -> dict[str, Any]:
+                return {**self.saved_tables(names), "record": record.get("record", {})}
+
+            self._memo["topics"] = self.cache.run("topics", fp, build, load)
             self._timed("topics", start)
         return self._memo["topics"]
 
@@ -228,17 +219,20 @@ class Analysis:
         if "framing" not in self._memo:
             start = time.perf_counter()
             model = self.framing_classifier()
-            fp = _fingerprint("framing/1", self.corpus_fingerprint(), self.embedding_model, model.record_)
-            if not self._fresh("framing", fp):
+            fp = fingerprint("framing/1", self.corpus_fingerprint(), self.embedding_model, model.record_)
+
+            def build() -> dict[str, Any]:
                 passages = self.load_corpus().passages
                 embeddings = self.embeddings() if model.needs_embeddings else None
                 table = model.predict_table(passages["passage_id"].tolist(), passages["text"].tolist(),
                                             embeddings=embeddings)
                 self.save_table(table, "framing_predictions")
-                self._mark("framing", fp, seconds=time.perf_counter() - start, method=model.method_,
-                           model=model.record_.get("trained_on", {}))
-            predictions = pd.read_parquet(self.tables_dir / "framing_predictions.parquet")
-            self._memo["framing"] = self.passage_table().merge(predictions, on="passage_id", how="left")
+                return {"method": model.method_, "model": model.record_.get("trained_on", {})}
+
+            predictions = self.cache.run("framing", fp, build,
+                                         lambda record: self.saved_tables(["framing_predictions"]))
+            self._memo["framing"] = self.passage_table().merge(predictions["framing_predictions"],
+                                                                on="passage_id", how="left")
             self._timed("framing", start)
         return self._memo["framing"]
 
@@ -266,12 +260,3 @@ class Analysis:
         path = self.out / "run.json"
         path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         return path
-
-
-def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """Lists in cells become '; '-joined strings so the table saves to CSV and Parquet alike."""
-    table = table.copy()
-    for column in table.columns:
-        if table[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
-            table[column] = table[column].map(lambda v: "; ".join(map(str, v)) if v is not None else "")
-    return table

@@ -1,4 +1,4 @@
-"""The report's tables and figures, built from one :class:`~analysis.pipeline.Analysis`.
+"""The report's tables and figures, built from one :class:`~analysis.report.pipeline.Analysis`.
 
 Notebooks call these functions so that each stays a few lines of calls and prose; the summary
 notebook reuses them without recomputing any model (the tables come from ``out_dir/tables``).
@@ -8,7 +8,8 @@ Each ``*_tables`` function returns tidy DataFrames, each ``*_figures`` function 
 :func:`render` is what the notebooks show: it draws a section's figures and saves them as PNG,
 SVG and PDF, or, when nothing they depend on changed since the last run (the analysis stages, the
 grouping, the seed, the figure code and matplotlib), reuses the saved files. Tables are cached the
-same way (:meth:`analysis.pipeline.Analysis.cached_tables`), so a rerun with nothing changed
+same way (:meth:`analysis.report.pipeline.Analysis.cached_tables`), both through the one stage
+cache (:class:`analysis.report.cache.StageCache`), so a rerun with nothing changed
 neither recomputes a bootstrap nor redraws a figure.
 """
 
@@ -22,8 +23,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import figures as fg
-from .tables import evidence_table, frame_shares, topic_frame_table
-from .pipeline import Analysis, _fingerprint
+from . import tables as tb
+from .cache import fingerprint
+from .pipeline import Analysis
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
@@ -57,8 +59,6 @@ def corpus_figures(run: Analysis) -> dict[str, Figure]:
 
 def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
     """Topic tables plus ``topic_by_group`` and, when articles have dates, ``topic_time`` (share per period)."""
-    from ..topics import topics_over_time, topics_per_class
-
     topics = run.topics()
 
     def build() -> dict[str, pd.DataFrame]:
@@ -66,8 +66,8 @@ def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
         assigned = passages[["passage_id", "date", run.group_by]].merge(topics["passage_topics"], on="passage_id")
         extra = {}
         if assigned["date"].notna().any():
-            extra["topic_time"] = topics_over_time(assigned, assigned["date"])
-        extra["topic_by_group"] = topics_per_class(assigned, assigned[run.group_by])
+            extra["topic_time"] = tb.topics_over_time(assigned, assigned["date"])
+        extra["topic_by_group"] = tb.topics_per_class(assigned, assigned[run.group_by])
         return extra
 
     depends = [run.stage_fingerprints("corpus", "topics"), run.group_by, _code_version()]
@@ -86,10 +86,6 @@ def topic_figures(run: Analysis) -> dict[str, Figure]:
         figs["topic_share_over_time"] = fg.plot_topic_share_over_time(tables["topic_time"], colors=colors,
                                                                       width="double")
     return figs
-
-
-def _group_stance(shares: pd.DataFrame) -> pd.DataFrame:
-    return shares.rename(columns={"stance_low": "ci_low", "stance_high": "ci_high", "n_passages": "n"})
 
 
 def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
@@ -111,24 +107,16 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
 
 
 def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n_boot: int) -> dict[str, pd.DataFrame]:
-    from ..topics import period_frequency
-
     seed = run.seed
-    article_frames = frame_shares(frames, "article_id", n_boot=n_boot, random_state=seed)
-    titles = frames.drop_duplicates("article_id").set_index("article_id")["title"]
-    article_frames["article_id"] = article_frames["group"]
-    article_frames["title"] = article_frames["article_id"].map(titles).fillna("")
-    tables = {"passage_frames": frames, "article_frames": article_frames}
+    tables = {"passage_frames": frames,
+              "article_frames": tb.article_frames(frames, n_boot=n_boot, random_state=seed)}
     group = frames.assign(**{run.group_by: frames[run.group_by].replace("", UNKNOWN)})
-    tables["group_stance"] = _group_stance(frame_shares(group, run.group_by, n_boot=n_boot, random_state=seed))
-    dated = frames.dropna(subset=["date"])
-    if len(dated):
-        freq = period_frequency(dated["date"])
-        dated = dated.assign(period=dated["date"].dt.to_period(freq.rstrip("S")).dt.start_time)
-        tables["period_stance"] = _group_stance(frame_shares(dated, "period", n_boot=n_boot, random_state=seed))
+    tables["group_stance"] = tb.group_stance(group, run.group_by, n_boot=n_boot, random_state=seed)
+    if frames["date"].notna().any():
+        tables["period_stance"] = tb.period_stance(frames, n_boot=n_boot, random_state=seed)
     with_topics = frames.merge(topics.rename(columns={"label": "topic_label"}), on="passage_id")
-    tables["topic_frame"] = topic_frame_table(with_topics)
-    tables["evidence"] = evidence_table(frames)
+    tables["topic_frame"] = tb.topic_frame_table(with_topics)
+    tables["evidence"] = tb.evidence_table(frames)
     return tables
 
 
@@ -211,17 +199,18 @@ def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
     build, stages = _SECTIONS[section]
     {"corpus": run.load_corpus, "topics": run.topics, "framing": run.framing}[section]()  # stages up to date
     stage_name = f"figures_{section}"
-    fingerprint = _fingerprint(stage_name, run.stage_fingerprints(*stages), run.group_by, run.seed, _code_version())
-    record = run.stage_record(stage_name)
-    names = record.get("figures", [])
-    saved = {name: SavedFigure(name, run.out) for name in names}
-    if record.get("fingerprint") == fingerprint and all(p.is_file() for fig in saved.values() for p in fig.files):
-        return saved
-    figs = build(run)
-    save_figures(figs, run.out)
-    run._mark(stage_name, fingerprint, figures=list(figs))
-    return {name: SavedFigure(name, run.out) for name in figs}
+    fp = fingerprint(stage_name, run.stage_fingerprints(*stages), run.group_by, run.seed, _code_version())
 
+    def draw_and_save() -> dict[str, list[str]]:
+        figs = build(run)
+        save_figures(figs, run.out)
+        return {"figures": list(figs)}
+
+    def saved(record: dict) -> dict[str, SavedFigure]:
+        return {name: SavedFigure(name, run.out) for name in record.get("figures", [])}
+
+    return run.cache.run(stage_name, fp, draw_and_save, saved,
+                         files=lambda record: [p for fig in saved(record).values() for p in fig.files])
 
 
 def topic_record_text(record: dict) -> str:
@@ -267,7 +256,7 @@ def summary_text(run: Analysis) -> str:
     corpus = run.load_corpus()
     counts = corpus.manifest["status"].value_counts().to_dict()
     frames = run.framing().assign(all="all")
-    overall = frame_shares(frames, "all", random_state=run.seed).iloc[0]
+    overall = tb.frame_shares(frames, "all", random_state=run.seed).iloc[0]
     dates = corpus.articles["date"].dropna()
     span = f"from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" if len(dates) else "undated"
     return (f"**{counts.get('loaded', 0)} articles** analysed ({counts.get('duplicate', 0)} duplicates set aside, "

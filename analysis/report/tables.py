@@ -1,8 +1,26 @@
-"""Framing summaries with uncertainty: shares and mean stance per article, outlet, country or period.
+"""The tidy tables the report's figures draw, with the columns the figure functions take.
 
-Confidence intervals are percentile bootstrap 95% intervals. Within one article, passages are
-resampled. Above the article (outlet, country, period) whole articles are resampled (a cluster
-bootstrap), because passages of one article are not independent of each other.
+=================================  =================================================  =====================================
+table                              columns                                            drawn by
+=================================  =================================================  =====================================
+:func:`article_frames`             article_id, title, group, n_passages, n_articles,  :func:`~analysis.figures.plot_frame_shares`
+                                   share_<frame>[_low|_high], stance[_low|_high]
+:func:`group_stance`               group, n, n_articles, share_<frame>[_low|_high],   :func:`~analysis.figures.plot_stance_by_group`
+                                   stance, ci_low, ci_high
+:func:`period_stance`              as :func:`group_stance`, group = period start      :func:`~analysis.figures.plot_stance_by_group`
+:func:`topic_frame_table`          topic, label, frame, n, share                      :func:`~analysis.figures.plot_topic_frame_heatmap`
+:func:`topics_over_time`           period, topic, label, count, share                 :func:`~analysis.figures.plot_topic_share_over_time`
+:func:`topics_per_class`           class, topic, label, count, share                  (the report's ``topic_by_group`` table)
+:func:`evidence_table`             article_id, title, side, passage_id, label, p,     (read in the notebooks)
+                                   stance, evidence, text
+:func:`frame_shares`               group, n_passages, n_articles,                     (the others are built from it)
+                                   share_<frame>[_low|_high], stance[_low|_high]
+=================================  =================================================  =====================================
+
+``<frame>`` is each of :data:`~analysis.framing.FRAMES`. Confidence intervals are percentile
+bootstrap 95% intervals. Within one article, passages are resampled. Above the article (outlet,
+country, period) whole articles are resampled (a cluster bootstrap), because passages of one
+article are not independent of each other.
 """
 
 from __future__ import annotations
@@ -11,6 +29,10 @@ import numpy as np
 import pandas as pd
 
 from ..framing.frames import FRAMES
+from ..topics.shares import period_frequency, topics_over_time, topics_per_class
+
+__all__ = ["article_frames", "evidence_table", "frame_shares", "group_stance", "period_stance", "topic_frame_table",
+           "topics_over_time", "topics_per_class"]
 
 
 def _ci(samples: np.ndarray) -> tuple[float, float]:
@@ -102,3 +124,69 @@ def topic_frame_table(table: pd.DataFrame) -> pd.DataFrame:
     out["n"] = out["n"].fillna(0).astype(int)
     out["share"] = out["n"] / out.groupby("topic")["n"].transform("sum")
     return out.rename(columns={"topic_label": "label"})[["topic", "label", "frame", "n", "share"]]
+
+
+def article_frames(passage_frames: pd.DataFrame, *, n_boot: int = 1000, random_state: int = 0) -> pd.DataFrame:
+    """Frame shares per article, the table :func:`~analysis.figures.plot_frame_shares` draws.
+
+    Parameters
+    ----------
+    passage_frames : DataFrame
+        One row per passage with columns article_id, title, label, stance.
+    n_boot : int, default 1000
+    random_state : int, default 0
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`frame_shares` by ``article_id``, plus ``article_id`` and ``title``
+        ("" when the article has none).
+    """
+    table = frame_shares(passage_frames, "article_id", n_boot=n_boot, random_state=random_state)
+    titles = passage_frames.drop_duplicates("article_id").set_index("article_id")["title"]
+    table["article_id"] = table["group"]
+    table["title"] = table["article_id"].map(titles).fillna("")
+    return table
+
+
+def group_stance(passage_frames: pd.DataFrame, by: str, *, n_boot: int = 1000, random_state: int = 0) -> pd.DataFrame:
+    """Mean stance per group with its 95% CI, the table :func:`~analysis.figures.plot_stance_by_group` draws.
+
+    Parameters
+    ----------
+    passage_frames : DataFrame
+        One row per passage with columns article_id, label, stance and ``by``.
+    by : str
+        The grouping column ("source", "country", "collection", "language", "period", ...).
+    n_boot : int, default 1000
+    random_state : int, default 0
+
+    Returns
+    -------
+    DataFrame with columns group, n (passages), n_articles, share_<frame>, share_<frame>_low,
+    share_<frame>_high, stance, ci_low, ci_high (one row per group, sorted).
+    """
+    shares = frame_shares(passage_frames, by, n_boot=n_boot, random_state=random_state)
+    return shares.rename(columns={"stance_low": "ci_low", "stance_high": "ci_high", "n_passages": "n"})
+
+
+def period_stance(passage_frames: pd.DataFrame, *, freq: str | None = None, n_boot: int = 1000,
+                  random_state: int = 0) -> pd.DataFrame:
+    """Mean stance per period (month, quarter or year), as :func:`group_stance` with ``group`` = period start.
+
+    Parameters
+    ----------
+    passage_frames : DataFrame
+        One row per passage with columns article_id, date, label, stance; passages without a
+        date are left out.
+    freq : {"MS", "QS", "YS"}, optional
+        The period; default from the date span (:func:`~analysis.topics.period_frequency`).
+    n_boot : int, default 1000
+    random_state : int, default 0
+    """
+    dated = passage_frames.dropna(subset=["date"])
+    if dated.empty:
+        raise ValueError("no passage has a date: there is no stance over time")
+    freq = freq or period_frequency(dated["date"])
+    dated = dated.assign(period=dated["date"].dt.to_period(freq.rstrip("S")).dt.start_time)
+    return group_stance(dated, "period", n_boot=n_boot, random_state=random_state)
