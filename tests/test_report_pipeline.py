@@ -1,12 +1,10 @@
-"""Tests of analysis.pipeline's cached tables and analysis.report's saved figures (no model needed)."""
+"""analysis.report.pipeline: one run's stages and cached tables, relative paths (no model needed)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import figures as fg
-from analysis import report
 from analysis.report.pipeline import Analysis
 
 
@@ -33,21 +31,6 @@ def test_cached_tables_are_built_once_per_dependency(run):
     (run.tables_dir / "shares.parquet").unlink()  # a table deleted by hand
     run.cached_tables("demo", ["fp-2", "source"], build)
     assert len(calls) == 3
-
-
-def test_saved_figure_shows_its_png_at_screen_size(run, pyplot):
-    fig = fg.plot_stance_by_group(pd.DataFrame({"group": ["A", "B"], "stance": [0.2, -0.1], "ci_low": [0.1, -0.3],
-                                                "ci_high": [0.3, 0.1], "n": [10, 12]}), group_label="Outlet")
-    fg.save_figure(fig, "stance", run.out)
-    saved = report.SavedFigure("stance", run.out)
-    data, meta = saved._repr_png_()
-    assert data.startswith(b"\x89PNG") and meta["width"] == int.from_bytes(data[16:20], "big") // 2
-    assert [p.suffix for p in saved.files] == [".png", ".svg", ".pdf"] and all(p.is_file() for p in saved.files)
-
-
-def test_render_names_its_sections(run):
-    with pytest.raises(ValueError, match="section must be one of"):
-        report.render(run, "maps")
 
 
 def test_relative_paths_resolve_from_the_project_root_in_jupyterlab(monkeypatch, seeds_dir):

@@ -1,0 +1,122 @@
+"""analysis.framing.cli: ``analysis framing validate | predict | export | import``."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.framing import FRAMES, METHODS, FramingClassifier
+from framing_data import MIL, NEITHER, ROOT
+
+
+def test_every_seed_passage_is_hand_coded(seeds_dir):
+    from analysis.corpus import load_corpus
+    from analysis.framing.cli import read_annotations
+
+    passages = load_corpus(seeds_dir, show_progress=False).passages.set_index("passage_id")
+    annotations = read_annotations(seeds_dir / "annotations.csv").set_index("passage_id")
+    assert sorted(annotations.index) == sorted(passages.index)
+    assert (annotations["text"] == passages.loc[annotations.index, "text"]).all()
+    assert (annotations["coder"] != "").all() and set(annotations["label"]) == set(FRAMES)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_validate_compares_every_method_and_saves_the_best(tmp_path, seeds_dir, capsys, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_CACHE", str(tmp_path / "cache"))
+    out, saved = tmp_path / "validation", tmp_path / "model"
+    assert main(["framing", "validate", "--annotations", str(seeds_dir / "annotations.csv"), "--out", str(out),
+                 "--n-boot", "50", "--save-model", str(saved), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    annotations = pd.read_csv(seeds_dir / "annotations.csv")
+
+    summary = pd.read_csv(out / "framing_validation_summary.csv")
+    assert summary["method"].tolist() == list(METHODS)
+    best = summary.loc[summary["macro_f1"].idxmax(), "method"]
+    assert summary["default"].tolist() == [m == best for m in METHODS]
+    assert ((summary["macro_f1_low"] <= summary["macro_f1"]) & (summary["macro_f1"] <= summary["macro_f1_high"])).all()
+    assert "<- default" in printed and f"default '{best}' vs lexicon baseline" in printed
+
+    confusion = pd.read_csv(out / "framing_confusion.csv")
+    assert confusion["count"].sum() == len(annotations)  # every hand-coded passage tested once
+    metrics = pd.read_csv(out / "framing_validation_metrics.csv")
+    assert {"macro_f1", "kappa", "accuracy", "precision", "recall", "f1"} <= set(metrics["metric"])
+    wrong = pd.read_csv(out / "framing_misclassified.csv")
+    assert (wrong["y_true"] != wrong["y_pred"]).all()
+    correct = confusion.loc[confusion["true"] == confusion["predicted"], "count"].sum()
+    assert len(wrong) == len(annotations) - correct
+
+    model = FramingClassifier.load(saved)
+    assert model.method_ == best and model.record_["trained_on"]["n_annotated"] == len(annotations)
+    assert [row["method"] for row in model.record_["validation"]["summary"]] == list(METHODS)
+    shipped = {row["method"]: row["macro_f1"] for row in FramingClassifier.load().record_["validation"]["summary"]}
+    assert summary.set_index("method")["macro_f1"].to_dict() == pytest.approx(shipped, abs=1e-6)
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "annotations file '.*missing.csv' does not exist"),
+    (b"passage_id,label,text\na#1,neither,hello\n", r"lacks columns \['article_id'\]"),
+    (b"passage_id,article_id,label,text\na#1,a,maybe,hello\n", r"has labels \['maybe'\] in rows \[2\]"),
+])
+def test_validate_bad_annotations_fail_in_one_line(tmp_path, capsys, content, message):
+    source = tmp_path / "missing.csv"
+    if content is not None:
+        source.write_bytes(content)
+    out = tmp_path / "validation"
+    assert main(["framing", "validate", "--annotations", str(source), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and re.search(message, err), err
+    assert not out.exists()
+
+
+@pytest.mark.model
+def test_predict_command_writes_the_stable_columns(tmp_path, capsys):
+    source = tmp_path / "passages.csv"
+    pd.DataFrame({"id": ["x1", "x2", "x3"], "text": [MIL, ROOT, NEITHER]}).to_csv(source, index=False)
+    target = tmp_path / "predictions.csv"
+    assert main(["framing", "predict", "--input", str(source), "--output", str(target), "--quiet"]) == 0
+    result = pd.read_csv(target)
+    assert list(result.columns) == ["id", "label", "p_militarization", "p_root_cause", "p_neither", "stance"]
+    assert result["id"].tolist() == ["x1", "x2", "x3"]
+    assert result["label"].tolist() == ["militarization", "root_cause", "neither"]
+    np.testing.assert_allclose(result[["p_militarization", "p_root_cause", "p_neither"]].sum(axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(result["stance"], result["p_militarization"] - result["p_root_cause"], atol=1e-5)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"id,body\n1,hello\n", "lacks columns \\['text'\\]; it has \\['id', 'body'\\]"),
+    (b"id,text\n1,fine passage\n2,\n", "1 rows have empty text \\(ids \\['2'\\], CSV rows \\[3\\]\\)"),
+    ("id,text\n1,Operación en Perú\n".encode("latin-1"), "is not UTF-8"),
+    (b"id,text\n1,a\n1,b\n", "repeated: \\['1'\\]"),
+])
+def test_predict_command_bad_input(tmp_path, capsys, content, message):
+    source = tmp_path / "bad.csv"
+    source.write_bytes(content)
+    assert main(["framing", "predict", "--input", str(source), "--output", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.model
+def test_export_then_import_grows_the_annotations(tmp_path, seeds_dir, capsys):
+    annotations = tmp_path / "annotations.csv"
+    sheet = tmp_path / "sheet.csv"
+    assert main(["framing", "export", "--corpus", str(seeds_dir), "--sample", "6", "--output", str(sheet),
+                 "--annotations", str(annotations), "--quiet"]) == 0
+    coded = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert len(coded) == 6 and (coded["label"] == "").all() and coded["margin"].astype(float).is_monotonic_increasing
+    coded.loc[:3, "label"] = ["neither", "militarization", "root_cause", "neither"]
+    coded.loc[:3, "coder"] = "tester"
+    coded.to_csv(sheet, index=False)
+    assert main(["framing", "import", "--input", str(sheet), "--annotations", str(annotations)]) == 0
+    merged = pd.read_csv(annotations, dtype=str, keep_default_na=False)
+    assert len(merged) == 4 and set(merged["coder"]) == {"tester"}
+    coded.loc[0, "label"] = "maybe"
+    coded.to_csv(sheet, index=False)
+    assert main(["framing", "import", "--input", str(sheet), "--annotations", str(annotations)]) == 2
+    assert "'maybe'" in capsys.readouterr().err
