@@ -50,6 +50,7 @@ def codebook_examples(codebook: dict[str, Any] | None = None) -> pd.DataFrame:
     book = codebook or load_codebook()
     rows = [(t, f, "codebook example") for f in FRAMES for t in book["labels"][f].get("examples", [])]
     rows += [(h["example"], h["label"], "codebook hard case") for h in book.get("hard_cases", [])]
+    rows += [(h["example"], h["label"], "adjudication rule " + h["id"]) for h in book.get("adjudication_rules", [])]
     return pd.DataFrame(rows, columns=["text", "label", "source"])
 
 
