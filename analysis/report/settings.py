@@ -75,7 +75,7 @@ class Settings:
 
     corpus: str = _param("seeds", "path", "folder or file of articles (.txt .md .html .csv .tsv .jsonl .parquet)")
     out_dir: str = _param("figures", "path", "where figures, tables, the run record and the report go")
-    embedding_model: str = _param(DEFAULT_MODEL, "text", "sentence-transformers model name or local folder")
+    embedding_model: str = _param(DEFAULT_MODEL, "text", "encoder: use-multilingual-v3 (default), all-MiniLM-L6-v2, or a sentence-transformers folder")
     seed: int = _param(0, "seed", "random seed for every model")
     n_topics: int | None = _param(None, "count", "number of topics; None finds them automatically")
     min_topic_size: int | None = _param(None, "count", "smallest topic, in passages; None sizes it from the corpus")
