@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.framing import FRAMES, METHODS, FramingClassifier
+from analysis.framing import FRAMES, FramingClassifier
 from framing_data import MIL, NEITHER, ROOT
 
 
@@ -26,35 +26,29 @@ def test_every_seed_passage_is_hand_coded(seeds_dir):
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_validate_compares_every_method_and_saves_the_best(tmp_path, seeds_dir, capsys, monkeypatch):
+@pytest.mark.corpora
+def test_validate_reports_languages_strata_and_the_human_ceiling(tmp_path, corpora_dir, seeds_dir, capsys, monkeypatch):
     monkeypatch.setenv("ANALYSIS_CACHE", str(tmp_path / "cache"))
     out, saved = tmp_path / "validation", tmp_path / "model"
-    assert main(["framing", "validate", "--annotations", str(seeds_dir / "annotations.csv"), "--out", str(out),
-                 "--n-boot", "50", "--save-model", str(saved), "--quiet"]) == 0
+    assert main(["framing", "validate", "--methods", "lexicon,ensemble", "--folds", "3", "--n-boot", "20",
+                 "--corpora", str(corpora_dir), "--annotations", str(seeds_dir / "annotations.csv"),
+                 "--out", str(out), "--save-model", str(saved), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    annotations = pd.read_csv(seeds_dir / "annotations.csv")
-
-    summary = pd.read_csv(out / "framing_validation_summary.csv")
-    assert summary["method"].tolist() == list(METHODS)
-    best = summary.loc[summary["macro_f1"].idxmax(), "method"]
-    assert summary["default"].tolist() == [m == best for m in METHODS]
-    assert ((summary["macro_f1_low"] <= summary["macro_f1"]) & (summary["macro_f1"] <= summary["macro_f1_high"])).all()
-    assert "<- default" in printed and f"default '{best}' vs lexicon baseline" in printed
-
-    confusion = pd.read_csv(out / "framing_confusion.csv")
-    assert confusion["count"].sum() == len(annotations)  # every hand-coded passage tested once
-    metrics = pd.read_csv(out / "framing_validation_metrics.csv")
-    assert {"macro_f1", "kappa", "accuracy", "precision", "recall", "f1"} <= set(metrics["metric"])
-    wrong = pd.read_csv(out / "framing_misclassified.csv")
-    assert (wrong["y_true"] != wrong["y_pred"]).all()
-    correct = confusion.loc[confusion["true"] == confusion["predicted"], "count"].sum()
-    assert len(wrong) == len(annotations) - correct
-
+    assert "en random" in printed and "es random" in printed and "<- headline" in printed
+    assert "human ceiling" in printed and "Krippendorff's alpha" in printed
+    metrics = pd.read_csv(out / "framing_validation.csv")
+    head = metrics[(metrics["metric"] == "macro_f1") & (metrics["frame"] == "all")]
+    assert set(head["method"]) == {"lexicon", "ensemble"} and set(head["language"]) == {"en", "es"}
+    assert set(head["stratum"]) == {"random", "targeted", "all"}
+    assert ((head["ci_low"] <= head["value"]) & (head["value"] <= head["ci_high"])).all()
+    assert {"f1", "kappa", "ece"} <= set(metrics["metric"])
+    oof = pd.read_csv(out / "framing_oof_predictions.csv")
+    assert len(oof) == 2 * len(pd.read_csv(out / "framing_oof_predictions.csv").query("method == 'lexicon'"))
+    assert (out / "framing_validation.png").is_file() and (out / "framing_human_agreement.csv").is_file()
     model = FramingClassifier.load(saved)
-    assert model.method_ == best and model.record_["trained_on"]["n_annotated"] == len(annotations)
-    assert [row["method"] for row in model.record_["validation"]["summary"]] == list(METHODS)
-    shipped = {row["method"]: row["macro_f1"] for row in FramingClassifier.load().record_["validation"]["summary"]}
-    assert summary.set_index("method")["macro_f1"].to_dict() == pytest.approx(shipped, abs=1e-6)
+    assert model.method_ == "ensemble" and model.record_["encoder"].startswith("use-multilingual-v3@")
+    assert sum(c["count"] for c in model.record_["validation"]["confusion"]) == len(oof) // 2
+    assert (saved / "MODEL_CARD.md").is_file()
 
 
 @pytest.mark.parametrize("content, message", [
@@ -67,7 +61,8 @@ def test_validate_bad_annotations_fail_in_one_line(tmp_path, capsys, content, me
     if content is not None:
         source.write_bytes(content)
     out = tmp_path / "validation"
-    assert main(["framing", "validate", "--annotations", str(source), "--out", str(out), "--quiet"]) == 2
+    assert main(["framing", "validate", "--annotations", str(source), "--out", str(out), "--quiet",
+                 "--corpora", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and re.search(message, err), err
     assert not out.exists()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.framing import (FRAMES, METHODS, FramingClassifier, LexiconScorer, SupervisedScorer, ZeroShotScorer,
+from analysis.framing import (FRAMES, METHODS, EnsembleScorer, FramingClassifier, LexiconScorer, SupervisedScorer, ZeroShotScorer,
                               make_scorer, predictions_table)
 from analysis.framing.evaluation import macro_f1
 from framing_data import MIL, ROOT, signal_embeddings
@@ -64,13 +64,16 @@ def test_auto_needs_groups_and_records_its_choice():
         FramingClassifier(method="magic").fit(texts, labels, embeddings=emb)
 
 
-def test_shipped_model_is_validated_and_beats_the_lexicon_baseline():
+def test_shipped_model_carries_its_outlet_grouped_validation():
     model = FramingClassifier.load()
-    summary = {row["method"]: row for row in model.record_["validation"]["summary"]}
-    assert set(summary) == {"lexicon", "zeroshot", "supervised"}
-    assert model.method_ == max(summary, key=lambda m: summary[m]["macro_f1"])
-    assert summary[model.method_]["macro_f1"] > summary["lexicon"]["macro_f1"]
-    assert sum(c["count"] for c in model.record_["validation"]["confusion"]) == model.record_["trained_on"]["n_annotated"]
+    validation = model.record_["validation"]
+    head = pd.DataFrame(validation["macro_f1"])
+    random = head[head["stratum"] == "random"].set_index(["method", "language"])
+    assert {("ensemble", "en"), ("ensemble", "es"), ("lexicon", "en"), ("lexicon", "es")} <= set(random.index)
+    assert ((random["ci_low"] <= random["value"]) & (random["value"] <= random["ci_high"])).all()
+    assert random.loc[("ensemble", "en"), "value"] > 1 / 3 and random.loc[("ensemble", "es"), "value"] > 1 / 3
+    assert sum(c["count"] for c in validation["confusion"]) == model.record_["trained_on"]["sources"]["gold"]
+    assert "outlet-grouped" in validation["record"]["protocol"]
 
 
 def fake_cross_validation(monkeypatch, f1_by_method):
@@ -80,7 +83,8 @@ def fake_cross_validation(monkeypatch, f1_by_method):
     calls = []
 
     def cross_validate(scorer, texts, y, *, embeddings, groups, always_train=None):
-        method = {LexiconScorer: "lexicon", SupervisedScorer: "supervised"}.get(type(scorer), "zeroshot")
+        method = {LexiconScorer: "lexicon", SupervisedScorer: "supervised",
+                  EnsembleScorer: "ensemble"}.get(type(scorer), "zeroshot")
         calls.append((method, list(groups)))
         y = np.asarray(y, dtype=object)
         pred = y.copy() if f1_by_method[method] == 1.0 else np.roll(y, 1)
@@ -91,9 +95,10 @@ def fake_cross_validation(monkeypatch, f1_by_method):
 
 
 @pytest.mark.parametrize("f1_by_method, chosen", [
-    ({"lexicon": 0.0, "zeroshot": 0.0, "supervised": 1.0}, "supervised"),
-    ({"lexicon": 1.0, "zeroshot": 1.0, "supervised": 1.0}, "lexicon"),  # a tie goes to the simplest method
-    ({"lexicon": 0.0, "zeroshot": 1.0, "supervised": 1.0}, "zeroshot"),
+    ({"lexicon": 0.0, "zeroshot": 0.0, "supervised": 1.0, "ensemble": 0.0}, "supervised"),
+    ({"lexicon": 1.0, "zeroshot": 1.0, "supervised": 1.0, "ensemble": 1.0}, "lexicon"),  # a tie goes to the simplest
+    ({"lexicon": 0.0, "zeroshot": 1.0, "supervised": 1.0, "ensemble": 1.0}, "zeroshot"),
+    ({"lexicon": 0.0, "zeroshot": 0.0, "supervised": 0.0, "ensemble": 1.0}, "ensemble"),
 ])
 def test_auto_compares_every_method_across_articles_and_keeps_the_best(monkeypatch, f1_by_method, chosen):
     labels = list(FRAMES) * 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -54,71 +55,81 @@ def _embed(texts, model: str, quiet: bool = False) -> np.ndarray:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Leave-one-article-out validation of every method on the annotations."""
-    from .evaluation import coder_agreement, cross_validate, validation_report
-    from .model import METHODS, FramingClassifier, make_scorer
+    """Outlet-grouped validation of the framing methods on the gold standard (see :mod:`.protocol`)."""
+    from .instrument import validate_instrument
 
-    annotations = read_annotations(args.annotations)
-    data = training_set(annotations)
-    embeddings = _embed(data["text"], args.embedding_model, args.quiet)
+    try:
+        result = validate_instrument(methods=args.methods.split(","), embedding_model=args.embedding_model,
+                                     corpora_dir=args.corpora, seeds=args.annotations, group_by=args.group_by,
+                                     n_splits=args.folds, n_boot=args.n_boot, random_state=args.seed,
+                                     show_progress=not args.quiet)
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"analysis framing validate: {err}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    fixed = data["always_train"].to_numpy()
-    print(f"{len(annotations)} annotated passages in {annotations['article_id'].nunique()} articles "
-          f"({annotations['label'].value_counts().to_dict()}), plus {int(fixed.sum())} codebook examples "
-          "always in training; leave-one-article-out, 95% bootstrap CIs")
-    summary, results = [], {}
-    for method in METHODS:
-        oof = cross_validate(make_scorer(method), data["text"], data["label"], embeddings=embeddings,
-                             groups=data["article_id"], always_train=fixed)
-        oof = oof[~fixed].assign(passage_id=annotations["passage_id"].to_numpy(),
-                                 text=annotations["text"].to_numpy())
-        metrics, confusion = validation_report(oof["y_true"], oof["y_pred"], n_boot=args.n_boot,
-                                               random_state=args.seed)
-        results[method] = (oof, metrics, confusion)
-        row = metrics.set_index(["metric", "frame"])
-        summary.append({"method": method, **{f"{m}{s}": row.loc[(m, "all"), c] for m in ("macro_f1", "kappa", "accuracy")
-                                             for s, c in (("", "value"), ("_low", "ci_low"), ("_high", "ci_high"))}})
-    summary = pd.DataFrame(summary)
-    best = summary.sort_values("macro_f1", ascending=False, kind="stable").iloc[0]["method"]
-    summary["default"] = summary["method"] == best
-    for _, r in summary.iterrows():
-        print(f"  {r['method']:<11} macro-F1 {r['macro_f1']:.3f} [{r['macro_f1_low']:.3f}, {r['macro_f1_high']:.3f}]"
-              f"  kappa {r['kappa']:.3f} [{r['kappa_low']:.3f}, {r['kappa_high']:.3f}]"
-              f"  accuracy {r['accuracy']:.3f}{'  <- default' if r['default'] else ''}")
-    oof, metrics, confusion = results[best]
-    print(f"\nper class ({best}):")
-    for frame in FRAMES:
-        part = metrics[metrics["frame"] == frame].set_index("metric")
-        print("  " + f"{frame:<15}" + "  ".join(
-            f"{m} {part.loc[m, 'value']:.2f} [{part.loc[m, 'ci_low']:.2f}, {part.loc[m, 'ci_high']:.2f}]"
-            for m in ("precision", "recall", "f1")))
-    print("\nconfusion (rows: human coding, columns: classifier):")
-    print(confusion.pivot(index="true", columns="predicted", values="count").loc[list(FRAMES), list(FRAMES)].to_string())
-    lexicon = summary.set_index("method").loc["lexicon", "macro_f1"]
-    print(f"\ndefault '{best}' vs lexicon baseline: macro-F1 {summary.set_index('method').loc[best, 'macro_f1']:.3f} "
-          f"vs {lexicon:.3f}")
-    if "second_label" in annotations.columns and (annotations["second_label"] != "").sum() >= 2:
-        agreement = coder_agreement(annotations["label"], annotations["second_label"])
-        print(f"coder agreement: Krippendorff's alpha {agreement['krippendorff_alpha']:.3f} "
-              f"(raw {agreement['agreement']:.2f}, n={agreement['n']})")
-    summary.to_csv(out / "framing_validation_summary.csv", index=False)
-    metrics.to_csv(out / "framing_validation_metrics.csv", index=False)
-    confusion.to_csv(out / "framing_confusion.csv", index=False)
-    wrong = oof[oof["y_true"] != oof["y_pred"]][["passage_id", "y_true", "y_pred", *[f"p_{f}" for f in FRAMES], "text"]]
-    wrong.to_csv(out / "framing_misclassified.csv", index=False)
-    print(f"\n{len(wrong)} misclassified passages written to {out / 'framing_misclassified.csv'}")
+    metrics, human, record = result["metrics"], result["human"], result["record"]
+    print(f"{record['n_tested']} gold passages tested ({record['outlets']['en']} English and "
+          f"{record['outlets']['es']} Spanish outlets); training sources {record['sources']}")
+    print(f"protocol: {record['protocol']}; encoder {record['encoder']}; 95% bootstrap CIs ({args.n_boot} resamples)\n")
+    head = metrics[metrics["frame"] == "all"]
+    for language in ("en", "es"):
+        for stratum in ("random", "targeted", "all"):
+            part = head[(head["language"] == language) & (head["stratum"] == stratum)]
+            if part.empty:
+                continue
+            n = int(part["n"].iloc[0])
+            print(f"{language} {stratum} (n={n}){'   <- headline' if stratum == 'random' else ''}")
+            for method, rows in part.groupby("method", sort=False):
+                r = rows.set_index("metric")
+                print(f"  {method:<11} macro-F1 {r.loc['macro_f1', 'value']:.3f} "
+                      f"[{r.loc['macro_f1', 'ci_low']:.3f}, {r.loc['macro_f1', 'ci_high']:.3f}]  "
+                      f"kappa {r.loc['kappa', 'value']:.3f}  ECE {r.loc['ece', 'value']:.3f}")
+    print("\nper-class F1 on the random stratum:")
+    per_class = metrics[(metrics["metric"] == "f1") & (metrics["stratum"] == "random")]
+    for (language, method), rows in per_class.groupby(["language", "method"], sort=False):
+        r = rows.set_index("frame")
+        print(f"  {language} {method:<11} " + "  ".join(
+            f"{f} {r.loc[f, 'value']:.2f} [{r.loc[f, 'ci_low']:.2f}, {r.loc[f, 'ci_high']:.2f}]" for f in FRAMES))
+    print("\nhuman ceiling (first vs independent second coder, double-coded passages):")
+    for language, rows in human.groupby("language"):
+        r = rows.set_index("metric")
+        print(f"  {language} (n={int(r['n'].iloc[0])}): Krippendorff's alpha {r.loc['krippendorff_alpha', 'value']:.3f} "
+              f"[{r.loc['krippendorff_alpha', 'ci_low']:.3f}, {r.loc['krippendorff_alpha', 'ci_high']:.3f}]  "
+              f"Cohen's kappa {r.loc['cohen_kappa', 'value']:.3f} [{r.loc['cohen_kappa', 'ci_low']:.3f}, "
+              f"{r.loc['cohen_kappa', 'ci_high']:.3f}]  macro-F1 {r.loc['macro_f1', 'value']:.3f}")
+    off = result["offtopic"]
+    if len(off):
+        print("\nheld-out off-topic news labelled militarization or root cause:")
+        for method, rows in off.groupby("method", sort=False):
+            print(f"  {method:<11} " + "  ".join(f"{r.corpus}/{r.collection} {r.framed_share:.1%}" for r in rows.itertuples()))
+    metrics.to_csv(out / "framing_validation.csv", index=False)
+    human.to_csv(out / "framing_human_agreement.csv", index=False)
+    result["predictions"].to_csv(out / "framing_oof_predictions.csv", index=False)
+    off.to_csv(out / "framing_offtopic.csv", index=False)
+    (out / "framing_validation.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    try:
+        from ..figures import plot_framing_validation, save_figure
+
+        save_figure(plot_framing_validation(metrics, human), "framing_validation", out)
+    except ImportError:  # pragma: no cover - figures are optional here
+        pass
+    print(f"\ntables and figure written to {out}")
     if args.save_model:
-        model = FramingClassifier(method=best, embedding_model=args.embedding_model, random_state=args.seed)
-        model.fit(data["text"], data["label"], embeddings=embeddings)
-        model.selection_ = summary.set_index("method")["macro_f1"].round(4).to_dict()
-        record = {"trained_on": {"annotations": str(args.annotations), "n_annotated": len(annotations),
-                                 "n_codebook_examples": int(fixed.sum())},
-                  "validation": {"scheme": "leave-one-article-out", "summary": summary.to_dict("records"),
-                                 "metrics": metrics.to_dict("records"), "confusion": confusion.to_dict("records")}}
-        model.save(args.save_model, extra=record)
-        print(f"default model ({best}) trained on all annotations and saved to {args.save_model}")
+        from .instrument import train_instrument
+
+        folder = train_instrument(args.save_model, method=args.default_method, embedding_model=args.embedding_model,
+                                  corpora_dir=args.corpora, seeds=args.annotations, validation=result,
+                                  random_state=args.seed, show_progress=not args.quiet)
+        print(f"'{args.default_method}' trained on every labelled passage and saved to {folder}")
     return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train the framing model on every labelled passage (validation first, for the model card)."""
+    args.save_model = args.out
+    args.out = args.validation_out
+    return validate(args)
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -204,20 +215,43 @@ def add_framing_commands(commands) -> None:
                                   description="The militarization / root-cause / neither passage classifier.")
     sub = framing.add_subparsers(dest="framing_command", required=True, metavar="SUBCOMMAND")
 
-    validate_p = sub.add_parser("validate", help="leave-one-article-out validation of every method",
-                                description="Cross-validate the lexicon, zero-shot and supervised scorers on the "
-                                            "hand-coded passages, leaving one article out at a time; print and save "
-                                            "macro-F1, kappa, accuracy, per-class precision/recall/F1 with 95%% "
-                                            "bootstrap CIs, the confusion matrix and the misclassified passages.")
-    validate_p.add_argument("--annotations", default=DEFAULT_ANNOTATIONS, help="hand-coded passages (CSV)")
+    def protocol_options(parser) -> None:
+        from .instrument import VALIDATION_METHODS
+
+        parser.add_argument("--methods", default=",".join(VALIDATION_METHODS),
+                            help=f"comma-separated methods to compare (from {','.join(VALIDATION_METHODS)})")
+        parser.add_argument("--group-by", choices=["outlet", "article"], default="outlet",
+                            help="what never appears on both sides of a split (default outlet)")
+        parser.add_argument("--folds", type=int, default=10, help="number of grouped folds")
+        parser.add_argument("--corpora", default=None, help="folder of the shared corpora (default ../shared/corpora)")
+        parser.add_argument("--annotations", default=DEFAULT_ANNOTATIONS,
+                            help="seed annotations kept in every training fold (CSV)")
+        parser.add_argument("--embedding-model", default=None, help="encoder (default: the package default)")
+        parser.add_argument("--default-method", default="ensemble", help="method to train and save")
+        parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
+        parser.add_argument("--seed", type=int, default=0, help="random seed")
+        parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    validate_p = sub.add_parser("validate", help="outlet-grouped validation on the gold standard",
+                                description="Cross-validate the framing methods on the gold standard without ever "
+                                            "putting one outlet on both sides; print macro-F1, kappa and ECE per "
+                                            "language and stratum with 95%% bootstrap CIs, per-class F1, the human "
+                                            "ceiling and the share of off-topic news framed; save tables and a figure.")
+    protocol_options(validate_p)
     validate_p.add_argument("--out", default="figures/validation", help="folder for the validation tables")
-    validate_p.add_argument("--save-model", metavar="DIR", help="also train the best method on all annotations and "
-                            "save it here (the shipped model lives in analysis/framing/models/default)")
-    validate_p.add_argument("--embedding-model", default="all-MiniLM-L6-v2", help="sentence-embedding model")
-    validate_p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
-    validate_p.add_argument("--seed", type=int, default=0, help="random seed")
-    validate_p.add_argument("--quiet", action="store_true", help="no progress bars")
+    validate_p.add_argument("--save-model", metavar="DIR", help="also train --default-method on every labelled "
+                            "passage and save it here")
     validate_p.set_defaults(func=validate)
+
+    train_p = sub.add_parser("train", help="train the framing model on every labelled passage",
+                             description="Validate (for the model card), then train the default method on the gold "
+                                         "standard, the seeds, the codebook examples and off-topic news, and save it. "
+                                         "The shipped model is made with `analysis framing train --out "
+                                         "analysis/framing/models/default`.")
+    protocol_options(train_p)
+    train_p.add_argument("--out", required=True, help="folder to save the model in")
+    train_p.add_argument("--validation-out", default="figures/validation", help="folder for the validation tables")
+    train_p.set_defaults(func=train)
 
     predict_p = sub.add_parser("predict", help="frame every passage of a CSV (columns id,text)",
                                description="Predict labels and probabilities with the model shipped with the "

@@ -39,6 +39,7 @@ from .codebook import (
     indicator_matches,
     load_codebook,
 )
+from ..vectorize import DEFAULT_MODEL
 from .frames import FRAMES
 
 __all__ = [
@@ -56,8 +57,8 @@ __all__ = [
 
 #: The classifier shipped with the package (trained on the project's annotations).
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
-Method = Literal["auto", "lexicon", "zeroshot", "supervised"]
-METHODS: tuple[str, ...] = ("lexicon", "zeroshot", "supervised")
+Method = Literal["auto", "lexicon", "zeroshot", "supervised", "ensemble"]
+METHODS: tuple[str, ...] = ("lexicon", "zeroshot", "supervised", "ensemble")
 
 
 def _check_xy(texts: Sequence[str], y: Sequence[str] | None, embeddings: np.ndarray | None, need_embeddings: bool):
@@ -178,7 +179,7 @@ class ZeroShotScorer(_Scorer):
 
     needs_embeddings = True
 
-    def __init__(self, *, embedding_model: str = "all-MiniLM-L6-v2", temperature: float = 0.05,
+    def __init__(self, *, embedding_model: str = DEFAULT_MODEL, temperature: float = 0.05,
                  codebook_path: str | None = None, cache_dir: str | None = None) -> None:
         self.embedding_model = embedding_model
         self.temperature = temperature
@@ -312,11 +313,19 @@ _SCORERS: dict[str, type[_Scorer]] = {
 }
 
 
+def _scorer_class(method: str) -> type[_Scorer]:
+    if method == "ensemble":
+        from .ensemble import EnsembleScorer
+
+        return EnsembleScorer
+    if method not in _SCORERS:
+        raise ValueError(f"unknown framing method '{method}'; choose one of {list(METHODS)} or 'auto'")
+    return _SCORERS[method]
+
+
 def make_scorer(method: str, **params) -> _Scorer:
     """A fresh scorer for ``method`` ('lexicon', 'zeroshot' or 'supervised')."""
-    if method not in _SCORERS:
-        raise ValueError(f"unknown framing method '{method}'; choose one of {list(_SCORERS)} or 'auto'")
-    cls = _SCORERS[method]
+    cls = _scorer_class(method)
     return cls(**{k: v for k, v in params.items() if k in cls._get_param_names()})
 
 
@@ -351,13 +360,15 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
     method : {"auto", "lexicon", "zeroshot", "supervised"}, default "auto"
         "auto" compares the three by leave-one-article-out macro-F1 on the training annotations
         (needs ``groups`` in :meth:`fit`) and keeps the best; the comparison is in ``selection_``.
-    embedding_model : str, default "all-MiniLM-L6-v2"
-    C : float, default 1.0
-        Regularisation of the supervised scorer.
+    embedding_model : str, default "use-multilingual-v3"
+        Encoder whose vectors the scorer reads (recorded when saved).
+    C : float, optional
+        Regularisation of the embedding model of the supervised or ensemble scorer (None: the
+        scorer's own default).
     random_state : int, default 0
     """
 
-    def __init__(self, *, method: Method = "auto", embedding_model: str = "all-MiniLM-L6-v2", C: float = 1.0,
+    def __init__(self, *, method: Method = "auto", embedding_model: str = DEFAULT_MODEL, C: float | None = None,
                  codebook_path: str | None = None, cache_dir: str | None = None, random_state: int = 0) -> None:
         self.method = method
         self.embedding_model = embedding_model
@@ -367,7 +378,7 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _scorer(self, method: str) -> _Scorer:
-        params = {k: v for k, v in self.get_params().items() if k != "method"}
+        params = {k: v for k, v in self.get_params().items() if k != "method" and not (k == "C" and v is None)}
         return make_scorer(method, **params)
 
     def fit(self, texts, y, *, embeddings=None, groups=None, always_train=None) -> "FramingClassifier":
@@ -461,7 +472,7 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
         record = json.loads((folder / "model.json").read_text(encoding="utf-8"))
         arrays = load_file(str(folder / "weights.safetensors")) if (folder / "weights.safetensors").is_file() else {}
         model = cls(**record["params"])
-        scorer = _SCORERS[record["method"]](**record["scorer_params"])
+        scorer = _scorer_class(record["method"])(**record["scorer_params"])
         model.scorer_ = scorer.set_state(record["state"], arrays)
         model.method_, model.selection_ = record["method"], record.get("selection", {})
         model.n_training_ = record.get("n_training", 0)

@@ -214,6 +214,29 @@ class Analysis:
 
         return FramingClassifier.load(project_path(self.framing_model) if self.framing_model else DEFAULT_MODEL_DIR)
 
+    def framing_embeddings(self, model, texts: list[str]) -> np.ndarray:
+        """Passage vectors from the encoder the framing model was trained with.
+
+        The run's embeddings when their encoder is the model's (the usual case: topics and framing
+        share one embedding per passage); otherwise the passages are embedded again with the
+        model's encoder, with a warning, and a model whose encoder cannot be had is refused.
+        """
+        embeddings = self.embeddings()
+        recorded = getattr(model, "record_", {}).get("encoder")
+        if recorded is None or recorded == self._memo.get("embedding_identity"):
+            return embeddings
+        wanted = model.get_params().get("embedding_model")
+        embedder = Embedder(wanted, cache_dir=self.cache_path / "embeddings", show_progress=self.show_progress)
+        if embedder.identity != recorded:
+            raise ValueError(f"the framing model was trained on vectors of encoder {recorded}, which is not available "
+                             f"here ({wanted} resolves to {embedder.identity}); retrain it with `analysis framing train`")
+        import warnings
+
+        warnings.warn(f"the framing model was trained with encoder {recorded}, the run embeds with "
+                      f"{self._memo.get('embedding_identity')}: passages are embedded a second time for framing",
+                      stacklevel=2)
+        return embedder.encode(texts)
+
     def framing(self) -> pd.DataFrame:
         """Passage framing predictions joined with passage and article metadata (one row per passage)."""
         if "framing" not in self._memo:
@@ -223,7 +246,7 @@ class Analysis:
 
             def build() -> dict[str, Any]:
                 passages = self.load_corpus().passages
-                embeddings = self.embeddings() if model.needs_embeddings else None
+                embeddings = self.framing_embeddings(model, passages["text"].tolist()) if model.needs_embeddings else None
                 table = model.predict_table(passages["passage_id"].tolist(), passages["text"].tolist(),
                                             embeddings=embeddings)
                 self.save_table(table, "framing_predictions")

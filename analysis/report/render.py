@@ -238,10 +238,29 @@ def classifier_text(model) -> str:
     record = getattr(model, "record_", {})
     text = f"Framing classifier: **{model.method_}**"
     trained = record.get("trained_on", {})
-    if trained:
+    if "sources" in trained:
+        src = trained["sources"]
+        text += (f", trained on {src.get('gold', 0):,} gold-standard passages of real coverage (English and Spanish), "
+                 f"{src.get('seeds', 0)} seed passages, {src.get('codebook', 0)} codebook examples and "
+                 f"{src.get('offtopic', 0)} off-topic news passages")
+    elif trained:
         text += (f", trained on {trained.get('n_annotated')} hand-coded passages and "
                  f"{trained.get('n_codebook_examples')} codebook examples")
-    summary = {row["method"]: row for row in record.get("validation", {}).get("summary", [])}
+    validation = record.get("validation", {})
+    rows = [r for r in validation.get("macro_f1", []) or [] if r.get("stratum") == "random"]
+    mine = {r["language"]: r for r in rows if r["method"] == record.get("validation_method")}
+    lexicon = {r["language"]: r for r in rows if r["method"] == "lexicon"}
+    if mine:
+        parts = [f"{lang} **{r['value']:.2f}** (95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
+                 + (f"; lexicon baseline {lexicon[lang]['value']:.2f}" if lang in lexicon else "") + ")"
+                 for lang, r in sorted(mine.items())]
+        text += (". Macro-F1 on outlets held out of training (random sample of passages): " + ", ".join(parts))
+        human = {r["language"]: r["value"] for r in validation.get("human", []) or []
+                 if r["metric"] == "krippendorff_alpha"}
+        if human:
+            text += ("; two coders agree at Krippendorff's alpha "
+                     + ", ".join(f"{lang} {v:.2f}" for lang, v in sorted(human.items())))
+    summary = {row["method"]: row for row in validation.get("summary", []) or []}
     if model.method_ in summary:
         row = summary[model.method_]
         text += (f". Leave-one-article-out macro-F1 **{row['macro_f1']:.2f}** (95% CI {row['macro_f1_low']:.2f}–"

@@ -1,0 +1,116 @@
+"""Benchmark of the framing instrument: encoders, languages, off-topic news, speed.
+
+Run from the repository root (needs ``../shared/corpora``; ``ANALYSIS_SHARED`` overrides)::
+
+    python benchmarks/bench_framing.py [--encoders use-multilingual-v3,all-MiniLM-L6-v2] [--n-boot 300]
+
+What it prints, in one run:
+
+* Encoders: the outlet-grouped validation of the gold standard (the protocol of
+  ``analysis framing validate``) with the default ``ensemble`` and the ``embedding``-only model,
+  for each encoder: macro-F1 per language on the random stratum and on all passages, with CIs.
+* Speed: passages per second of each encoder on 800 BBC passages (one process, the threads the
+  encoder is given by default).
+* Languages: the shipped model on the team-written parallel pairs
+  (``benchmarks/data/parallel_pairs.csv``): share of pairs whose English and Spanish sentences
+  get the same label, and accuracy per language.
+* Off-topic: the shipped model on the held-out half of BBC News (articles never used in
+  training): share of passages per category labelled militarization or root cause, and the
+  mean stance of sport and entertainment articles with a bootstrap 95% CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from analysis.framing import DEFAULT_MODEL_DIR, FramingClassifier  # noqa: E402
+from analysis.framing.gold import default_corpora_dir  # noqa: E402
+from analysis.framing.instrument import validate_instrument  # noqa: E402
+from analysis.framing.protocol import offtopic_passages  # noqa: E402
+from analysis.vectorize import Embedder  # noqa: E402
+
+
+def encoder_table(encoders: list[str], corpora: Path, n_boot: int) -> None:
+    print("== encoders under the outlet-grouped validation (macro-F1 [95% CI])")
+    for name in encoders:
+        result = validate_instrument(methods=["embedding", "ensemble"], embedding_model=name, corpora_dir=corpora,
+                                     seeds=REPO / "seeds" / "annotations.csv", n_boot=n_boot, show_progress=False)
+        m = result["metrics"]
+        head = m[(m["metric"] == "macro_f1") & (m["frame"] == "all") & m["stratum"].isin(["random", "all"])]
+        for method, rows in head.groupby("method", sort=False):
+            cells = [f"{r.language} {r.stratum} {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in rows.itertuples()]
+            print(f"  {name:<22} {method:<10} " + "  ".join(cells))
+
+
+def speed(encoders: list[str], corpora: Path) -> None:
+    print("== encoder speed on 800 BBC passages (no cache)")
+    texts = offtopic_passages(corpora, half=1, per_category=160)["text"].tolist()[:800]
+    for name in encoders:
+        embedder = Embedder(name, show_progress=False)
+        embedder.encode(texts[:8])  # load the model outside the timing
+        start = time.perf_counter()
+        embedder.encode(texts)
+        seconds = time.perf_counter() - start
+        print(f"  {name:<22} {len(texts) / seconds:7.1f} passages/s")
+
+
+def languages() -> None:
+    pairs = pd.read_csv(REPO / "benchmarks" / "data" / "parallel_pairs.csv")
+    model = FramingClassifier.load(DEFAULT_MODEL_DIR)
+    embedder = Embedder(show_progress=False)
+    en = model.predict(pairs["en"].tolist(), embeddings=embedder.encode(pairs["en"].tolist()))
+    es = model.predict(pairs["es"].tolist(), embeddings=embedder.encode(pairs["es"].tolist()))
+    gold = pairs["label"].to_numpy()
+    print(f"== parallel pairs ({len(pairs)} team-written EN/ES pairs): same label {np.mean(en == es):.1%}; "
+          f"accuracy EN {np.mean(en == gold):.1%}, ES {np.mean(es == gold):.1%}")
+    for i in np.flatnonzero(en != es):
+        print(f"  pair {pairs['pair'][i]} ({gold[i]}): EN {en[i]}, ES {es[i]}")
+
+
+def offtopic(corpora: Path) -> None:
+    held = offtopic_passages(corpora, half=1, per_category=100_000)
+    held = held[held["corpus"] == "bbc"]
+    model = FramingClassifier.load(DEFAULT_MODEL_DIR)
+    emb = Embedder(show_progress=False).encode(held["text"].tolist())
+    table = model.predict_table(held["passage_id"].tolist(), held["text"].tolist(), embeddings=emb)
+    table["collection"], table["article_id"] = held["collection"].to_numpy(), held["article_id"].to_numpy()
+    print("== held-out BBC News (articles never trained on): passages labelled militarization or root cause")
+    rng = np.random.default_rng(0)
+    for collection, part in table.groupby("collection"):
+        framed = (part["label"] != "neither").mean()
+        stance = part.groupby("article_id")["stance"].mean().to_numpy()
+        boot = [rng.choice(stance, len(stance)).mean() for _ in range(1000)]
+        low, high = np.percentile(boot, [2.5, 97.5])
+        print(f"  {collection:<14} {framed:6.1%} of {len(part):,} passages; mean article stance {stance.mean():+.3f} "
+              f"[{low:+.3f}, {high:+.3f}] over {len(stance)} articles")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--encoders", default="use-multilingual-v3,all-MiniLM-L6-v2")
+    parser.add_argument("--n-boot", type=int, default=300)
+    parser.add_argument("--skip-encoders", action="store_true", help="only the shipped model's checks")
+    args = parser.parse_args()
+    corpora = default_corpora_dir()
+    if not corpora.is_dir():
+        print(f"skipped: third-party corpora not found at {corpora} (set ANALYSIS_SHARED)")
+        return
+    encoders = args.encoders.split(",")
+    languages()
+    offtopic(corpora)
+    speed(encoders, corpora)
+    if not args.skip_encoders:
+        encoder_table(encoders, corpora, args.n_boot)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""The default ensemble scorer: same features as scikit-learn's TF-IDF, saved without pickle, refuses other encoders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from analysis.framing import EnsembleScorer, FramingClassifier
+from analysis.framing.ensemble import LEXICON_WEIGHTS
+
+TEXTS = ["el ejército desplegó tropas y capturó al cabecilla", "la pobreza empuja a los jóvenes a las bandas",
+         "the navy seized cocaine in a joint operation", "poverty and lack of jobs drive recruitment",
+         "the film won three awards", "el partido terminó empatado"] * 4
+LABELS = ["militarization", "root_cause", "militarization", "root_cause", "neither", "neither"] * 4
+
+
+def _embeddings(n: int, dim: int = 8) -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(n, dim)).astype(np.float32)
+
+
+def test_ngram_features_equal_sklearn_tfidf_and_the_model_round_trips(tmp_path):
+    emb = _embeddings(len(TEXTS))
+    scorer = EnsembleScorer(max_features=400).fit(TEXTS, LABELS, embeddings=emb)
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                vocabulary=scorer.vocabulary_).fit(TEXTS)
+    np.testing.assert_allclose(scorer._ngrams(TEXTS).toarray(), reference.transform(TEXTS).toarray(), atol=1e-12)
+    assert scorer.lexicon_weight_ in LEXICON_WEIGHTS and set(scorer.lexicon_selection_) == {str(w) for w in LEXICON_WEIGHTS}
+    model = FramingClassifier(method="ensemble").fit(TEXTS, LABELS, embeddings=emb)
+    model.save(tmp_path / "m")
+    assert not list((tmp_path / "m").glob("*.pkl"))
+    again = FramingClassifier.load(tmp_path / "m")
+    np.testing.assert_allclose(again.predict_proba(TEXTS, embeddings=emb), model.predict_proba(TEXTS, embeddings=emb),
+                               atol=1e-6)
+    proba = model.predict_proba(TEXTS, embeddings=emb)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (model.predict(TEXTS, embeddings=emb) == np.array(LABELS, dtype=object)).mean() > 0.8
+
+
+def test_vectors_of_another_encoder_are_refused_in_one_line():
+    emb = _embeddings(len(TEXTS))
+    scorer = EnsembleScorer(lexicon_weight=0.0).fit(TEXTS, LABELS, embeddings=emb)
+    with pytest.raises(ValueError, match="embeddings have 4 dimensions but this framing model was trained on 8"):
+        scorer.predict_proba(TEXTS, embeddings=emb[:, :4])
+    with pytest.raises(ValueError, match="at least two labels"):
+        EnsembleScorer().fit(TEXTS[:2], ["neither", "neither"], embeddings=emb[:2])
