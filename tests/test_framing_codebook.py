@@ -15,9 +15,21 @@ def test_codebook_defines_every_label_with_rules_indicators_and_examples():
         assert spec["definition"] and spec["include"] and spec["exclude"] and len(spec["examples"]) >= 8
     for frame in ("militarization", "root_cause"):
         assert book["labels"][frame]["indicators"]["en"] and book["labels"][frame]["indicators"]["es"]
-    cases = {c["case"].split()[0].lower(): c["label"] for c in book["hard_cases"]}
-    assert cases == {"calls": "militarization", "corruption": "root_cause", "seizure": "neither",
-                     "critiques": "root_cause"}
+    cases = {c["case"]: c["label"] for c in book["hard_cases"]}
+    assert cases["Calls for more intelligence or technology for the forces."] == "militarization"
+    assert cases["Seizure statistics reported as plain facts."] == "neither"
+    assert cases["Critiques of force that point to alternatives."] == "root_cause"
+    # the clarifications of version 1.1 for real coverage, each with a team-written example
+    assert cases["A critique of force (legal, human-rights or effectiveness) that names no non-coercive "
+                 "alternative."] == "militarization"
+    assert cases["A passage that repudiates the drug war or prohibition as a paradigm."] == "root_cause"
+    assert cases["Forced eradication and aerial fumigation."] == "militarization"
+    assert cases["Voluntary crop substitution and alternative development."] == "root_cause"
+    assert all(c["example"] and c["why"] for c in book["hard_cases"])
+    # the adjudication rules of version 1.2: an id, a rule, a label and an example each
+    rules = book["adjudication_rules"]
+    assert [r["id"] for r in rules] == [f"A{i}" for i in range(1, len(rules) + 1)]
+    assert all(r["rule"] and r["example"] and r["label"] in FRAMES for r in rules)
     examples = codebook_examples()
     assert set(examples["label"]) == set(FRAMES) and examples["text"].is_unique
 

@@ -201,10 +201,12 @@ MIN_KMEANS_TOPIC = 3
 
 
 def best_k(points: np.ndarray, random_state: int, metric: str) -> tuple[int, dict[int, float]]:
-    """Number of k-means topics with the best silhouette over k = 2 .. max(2, min(10, n // 4)).
+    """Number of k-means topics with the best silhouette over k = 3 .. max(3, min(10, n // 4)).
 
-    Only partitions whose smallest topic holds at least :data:`MIN_KMEANS_TOPIC` passages
-    compete (all do when none qualifies); ties go to the smaller k; k = 2 when n < 4.
+    The silhouette is biased toward k = 2, which splits a small in-domain corpus into "drug trade"
+    and "the rest" and tells a reader nothing, so k starts at 3 (at 2 when n < 12). Only
+    partitions whose smallest topic holds at least :data:`MIN_KMEANS_TOPIC` passages compete (all
+    do when none qualifies); ties go to the smaller k; k = 2 when n < 4.
 
     Parameters
     ----------
@@ -225,7 +227,8 @@ def best_k(points: np.ndarray, random_state: int, metric: str) -> tuple[int, dic
     if n < 4:
         return 2, {}
     scores, smallest = {}, {}
-    for k in range(2, min(max(2, min(10, n // 4)), n - 1) + 1):
+    first = 3 if n >= 12 else 2
+    for k in range(first, min(max(first, min(10, n // 4)), n - 1) + 1):
         labels = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(points)
         if len(set(labels)) < 2:
             continue
