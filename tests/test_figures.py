@@ -393,7 +393,7 @@ def test_topic_frame_heatmap_of_forty_topics_fits_a_page_one_line_per_topic():
 def test_confusion_matrix_in_frames_order_with_counts_and_row_percentages():
     fig = figures.plot_confusion_matrix(confusion_table().sample(frac=1, random_state=0))
     (ax,) = main_axes(fig)
-    assert ax.get_xlabel() == "Classifier" and ax.get_ylabel() == "Human coding"
+    assert ax.get_xlabel() == "Classifier" and ax.get_ylabel() == "Coders' label"
     names = [FRAME_NAMES[f] for f in FRAMES]
     assert ticklabels(ax.xaxis) == names and ticklabels(ax.yaxis) == names
     texts = [t.get_text() for t in ax.texts if "\n" in t.get_text()]

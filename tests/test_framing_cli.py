@@ -35,7 +35,7 @@ def test_validate_reports_languages_strata_and_the_human_ceiling(tmp_path, corpo
                  "--out", str(out), "--save-model", str(saved), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "en random" in printed and "es random" in printed and "<- headline" in printed
-    assert "human ceiling" in printed and "Krippendorff's alpha" in printed
+    assert "coder-vs-coder ceiling" in printed and "Krippendorff's alpha" in printed
     metrics = pd.read_csv(out / "framing_validation.csv")
     head = metrics[(metrics["metric"] == "macro_f1") & (metrics["frame"] == "all")]
     assert set(head["method"]) == {"lexicon", "ensemble"} and set(head["language"]) == {"en", "es"}

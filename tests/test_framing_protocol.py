@@ -1,4 +1,4 @@
-"""The validation protocol: grouped folds, calibration error, tidy metrics with CIs, human ceiling."""
+"""The validation protocol: grouped folds, calibration error, tidy metrics with CIs, human ceiling (coder vs coder)."""
 
 from __future__ import annotations
 

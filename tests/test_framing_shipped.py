@@ -21,7 +21,7 @@ def test_the_shipped_model_records_its_encoder_training_data_and_card():
     sources = model.record_["trained_on"]["sources"]
     assert sources["gold"] >= 1400 and sources["offtopic"] > 0 and sources["codebook"] > 0
     card = (DEFAULT_MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "Human ceiling" in card and "Known failure modes" in card and "| ensemble | es | random |" in card
+    assert "Coder-vs-coder ceiling" in card and "Known failure modes" in card and "| ensemble | es | random |" in card
 
 
 @pytest.mark.model

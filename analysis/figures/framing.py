@@ -225,14 +225,14 @@ MANY_HEATMAP_ROWS = 20
 
 
 def plot_confusion_matrix(confusion: pd.DataFrame, *, width: Width = "single", ax: Axes | None = None) -> Figure:
-    """Classifier against human coding: counts and row percentages, frames in FRAMES order.
+    """Classifier against the coders' labels: counts and row percentages, frames in FRAMES order.
 
     Parameters
     ----------
     confusion : DataFrame
-        One row per (true, predicted) cell with columns ``true`` (human frame), ``predicted``
+        One row per (true, predicted) cell with columns ``true`` (the coders' frame), ``predicted``
         (classifier frame), both from :data:`~analysis._frames.FRAMES`, and ``count`` (passages).
-        Missing cells count as 0. Colours show the share of the human-coded row.
+        Missing cells count as 0. Colours show the share of the coded row.
     width : {"single", "double"}
     ax : Axes, optional
     """
@@ -253,7 +253,7 @@ def plot_confusion_matrix(confusion: pd.DataFrame, *, width: Width = "single", a
         fig, ax = new_axes(ax, width=width, height=3.1 if width == "single" else 4.2)
         ax.set_aspect("equal")
         annotated_heatmap(ax, row_shares, texts, xlabels=names, ylabels=names, colorbar_label=None)
-        label_axes(ax, title="Classifier against human coding", xlabel="Classifier", ylabel="Human coding",
+        label_axes(ax, title="Classifier against the coders' labels", xlabel="Classifier", ylabel="Coders' label",
                    own_figure=own)
         add_note(ax, f"n = {int(counts.sum()):,} passages. Each cell: count and percentage of its row "
                      "(shading follows the percentage).", own_figure=own)

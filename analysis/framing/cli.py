@@ -91,7 +91,7 @@ def validate(args: argparse.Namespace) -> int:
         r = rows.set_index("frame")
         print(f"  {language} {method:<11} " + "  ".join(
             f"{f} {r.loc[f, 'value']:.2f} [{r.loc[f, 'ci_low']:.2f}, {r.loc[f, 'ci_high']:.2f}]" for f in FRAMES))
-    print("\nhuman ceiling (first vs independent second coder, double-coded passages):")
+    print("\ncoder-vs-coder ceiling (first vs independent second coder, double-coded passages):")
     for language, rows in human.groupby("language"):
         r = rows.set_index("metric")
         print(f"  {language} (n={int(r['n'].iloc[0])}): Krippendorff's alpha {r.loc['krippendorff_alpha', 'value']:.3f} "
@@ -235,7 +235,7 @@ def add_framing_commands(commands) -> None:
     validate_p = sub.add_parser("validate", help="outlet-grouped validation on the gold standard",
                                 description="Cross-validate the framing methods on the gold standard without ever "
                                             "putting one outlet on both sides; print macro-F1, kappa and ECE per "
-                                            "language and stratum with 95%% bootstrap CIs, per-class F1, the human "
+                                            "language and stratum with 95%% bootstrap CIs, per-class F1, the coder-vs-coder "
                                             "ceiling and the share of off-topic news framed; save tables and a figure.")
     protocol_options(validate_p)
     validate_p.add_argument("--out", default="figures/validation", help="folder for the validation tables")

@@ -1,4 +1,4 @@
-"""Validation of framing scorers against human coding.
+"""Validation of framing scorers against coded passages (leave-one-article-out helpers).
 
 - :func:`cross_validate`: leave-one-article-out out-of-fold predictions.
 - :func:`validation_report`: per-class precision/recall/F1, macro-F1, Cohen's kappa, accuracy,

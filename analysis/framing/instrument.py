@@ -178,7 +178,7 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
                          f"[{row.loc['macro_f1', 'ci_low']:.3f}, {row.loc['macro_f1', 'ci_high']:.3f}] | "
                          f"{row.loc['kappa', 'value']:.3f} | {row.loc['ece', 'value']:.3f} | {int(row.loc['macro_f1', 'n'])} |")
         h = validation["human"]
-        lines += ["", "Human ceiling (first vs blind second coder):", ""]
+        lines += ["", "Coder-vs-coder ceiling (first vs blind second coder; the coders are AI-agent sessions):", ""]
         for lang, part in h.groupby("language"):
             row = part.set_index("metric")
             lines.append(f"- {lang}: Krippendorff's alpha {row.loc['krippendorff_alpha', 'value']:.3f} "

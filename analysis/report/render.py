@@ -234,7 +234,7 @@ def topic_record_text(record: dict) -> str:
 
 
 def classifier_text(model) -> str:
-    """A Markdown paragraph naming the framing method and its validation against human coding."""
+    """A Markdown paragraph naming the framing method and its validation against the gold standard."""
     record = getattr(model, "record_", {})
     text = f"Framing classifier: **{model.method_}**"
     trained = record.get("trained_on", {})
