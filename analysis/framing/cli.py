@@ -36,22 +36,10 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def training_set(annotations: pd.DataFrame) -> pd.DataFrame:
-    """Annotated passages plus the codebook's team-written examples (marked ``always_train``)."""
-    from .model import codebook_examples
-
-    examples = codebook_examples().assign(article_id="codebook", always_train=True)
-    coded = annotations[["text", "label", "article_id"]].assign(always_train=False)
-    return pd.concat([coded, examples[["text", "label", "article_id", "always_train"]]], ignore_index=True)
-
-
 def _embed(texts, model: str, quiet: bool = False) -> np.ndarray:
-    import os
+    from .instrument import embed_cached
 
-    from ..vectorize import Embedder
-
-    cache = Path(os.environ.get("ANALYSIS_CACHE", Path.home() / ".cache" / "analysis")) / "embeddings"
-    return Embedder(model, cache_dir=cache, show_progress=not quiet).encode(list(texts))
+    return embed_cached(texts, model, show_progress=not quiet)[0]
 
 
 def validate(args: argparse.Namespace) -> int:

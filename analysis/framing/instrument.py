@@ -9,7 +9,6 @@ chosen method on every labelled passage and saves it with a model card.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ import pandas as pd
 
 from .frames import FRAMES
 
-__all__ = ["VALIDATION_METHODS", "make_method", "train_instrument", "validate_instrument"]
+__all__ = ["VALIDATION_METHODS", "embed_cached", "make_method", "train_instrument", "validate_instrument"]
 
 #: Methods compared by the validation: name -> (scorer method, scorer parameters).
 VALIDATION_METHODS: dict[str, tuple[str, dict]] = {
@@ -41,7 +40,8 @@ def make_method(name: str):
     return make_scorer(method, **params)
 
 
-def _embed(texts: Sequence[str], model: str, show_progress: bool) -> tuple[np.ndarray, str]:
+def embed_cached(texts: Sequence[str], model: str, *, show_progress: bool = True) -> tuple[np.ndarray, str]:
+    """Embeddings of ``texts`` through the shared cache (``$ANALYSIS_CACHE/embeddings``), and the encoder identity."""
     from ..vectorize import Embedder
 
     cache = Path(os.environ.get("ANALYSIS_CACHE", Path.home() / ".cache" / "analysis")) / "embeddings"
@@ -72,12 +72,12 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
     model_name = embedding_model or DEFAULT_MODEL
     start = time.perf_counter()
     data = training_data(root, seeds=seeds)
-    embeddings, identity = _embed(data["text"], model_name, show_progress)
+    embeddings, identity = embed_cached(data["text"], model_name, show_progress=show_progress)
     tested = ~data["always_train"].to_numpy()
     groups = data["outlet"] if group_by == "outlet" else data["group"]
     folds = grouped_folds(groups, n_splits, tested=tested)
     held_out = offtopic_passages(root, half=1)
-    held_emb = _embed(held_out["text"], model_name, show_progress)[0] if len(held_out) else None
+    held_emb = embed_cached(held_out["text"], model_name, show_progress=show_progress)[0] if len(held_out) else None
     metrics, predictions, offtopic = [], [], []
     gold_rows = data[tested].reset_index(drop=True)
     for name in methods:
@@ -106,7 +106,8 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
               "outlets": {lang: int(data.loc[tested & (data["language"] == lang).to_numpy(), "outlet"].nunique())
                           for lang in ("en", "es")},
               "seconds": round(time.perf_counter() - start, 1)}
-    return {"metrics": pd.concat(metrics, ignore_index=True),
+    return {"data": data, "embeddings": embeddings, "encoder": identity,
+            "metrics": pd.concat(metrics, ignore_index=True),
             "human": human_agreement(gold, n_boot=n_boot, random_state=random_state),
             "predictions": pd.concat(predictions, ignore_index=True),
             "offtopic": pd.concat(offtopic, ignore_index=True) if offtopic else pd.DataFrame(),
@@ -123,10 +124,13 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
     from .model import FramingClassifier
     from .protocol import training_data
 
-    root = Path(corpora_dir) if corpora_dir is not None else default_corpora_dir()
     model_name = embedding_model or DEFAULT_MODEL
-    data = training_data(root, seeds=seeds)
-    embeddings, identity = _embed(data["text"], model_name, show_progress)
+    if validation is not None and "data" in validation:  # the validation's passages and vectors, not read again
+        data, embeddings, identity = validation["data"], validation["embeddings"], validation["encoder"]
+    else:
+        root = Path(corpora_dir) if corpora_dir is not None else default_corpora_dir()
+        data = training_data(root, seeds=seeds)
+        embeddings, identity = embed_cached(data["text"], model_name, show_progress=show_progress)
     scorer_method, params = VALIDATION_METHODS[method]
     classifier = FramingClassifier(method=scorer_method, embedding_model=model_name, random_state=random_state)
     classifier.scorer_ = make_method(method).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
@@ -149,7 +153,6 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
                             "human": validation["human"].round(4).to_dict("records") if validation else None}}
     folder = classifier.save(out, extra=extra)
     (folder / "MODEL_CARD.md").write_text(_model_card(method, identity, data, validation), encoding="utf-8")
-    (folder / "model.json").write_text(json.dumps(json.loads((folder / "model.json").read_text()), indent=2) + "\n")
     return folder
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,21 +38,27 @@ def _half(article_id: str) -> int:
     return int(hashlib.sha1(article_id.encode("utf-8")).hexdigest()[-1], 16) % 2
 
 
+@lru_cache(maxsize=4)
+def _collection_passages(folder: str) -> pd.DataFrame:
+    """Passages of a corpus with their article's ``collection`` (read once per process)."""
+    from ..corpus import load_corpus
+
+    loaded = load_corpus(folder, show_progress=False)
+    return loaded.passages.merge(loaded.articles[["article_id", "collection"]], on="article_id")
+
+
 def offtopic_passages(corpora_dir: Path, *, half: int = 0, per_category: int | None = None) -> pd.DataFrame:
     """Passages of BBC News and AG News, ``per_category`` per gold category, from one half of the articles.
 
     ``half=0`` is the training half, ``half=1`` the held-out half on which the share of framed
     passages is measured. Columns: corpus, collection, article_id, passage_id, text.
     """
-    from ..corpus import load_corpus
-
     frames = []
     for corpus, default_n in OFFTOPIC_CORPORA.items():
         folder = Path(corpora_dir) / corpus
         if not folder.is_dir():
             continue
-        loaded = load_corpus(folder, show_progress=False)
-        passages = loaded.passages.merge(loaded.articles[["article_id", "collection"]], on="article_id")
+        passages = _collection_passages(str(folder.resolve()))
         passages = passages[passages["article_id"].map(_half) == half]
         n = per_category or default_n
         picked = (passages.assign(_key=passages["passage_id"].map(lambda p: hashlib.sha1(p.encode()).hexdigest()))
