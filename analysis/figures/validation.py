@@ -1,4 +1,5 @@
-"""The framing instrument's validation figure: macro-F1 with CIs per method, language and stratum.
+"""The framing instrument's validation figures: macro-F1 with CIs per method, language and stratum, and
+the reliability curve of its probabilities.
 
 Its inputs are the tables written by ``analysis framing validate`` (:mod:`analysis.framing.protocol`).
 """
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 
 from .style import Width, add_note, figure_style, finish, label_axes, new_axes, require_columns
 
-__all__ = ["plot_framing_validation"]
+__all__ = ["plot_framing_validation", "plot_reliability"]
 
 _STRATA = ("random", "all")
 _LANGUAGES = {"en": "English", "es": "Spanish"}
@@ -72,4 +73,50 @@ def plot_framing_validation(validation: pd.DataFrame, human: pd.DataFrame | None
         add_note(ax, "Outlet-grouped cross-validation on the gold standard; bars are 95% bootstrap CIs; dotted line: "
                      "chance (1/3). Passages: " + ", ".join(f"{lang} {s} {int(v)}" for (lang, s), v in n.items()) + ".",
                  own_figure=own)
+        return finish(fig)
+
+
+def plot_reliability(reliability: pd.DataFrame, *, method: str | None = None, width: Width = "single",
+                     ax: Axes | None = None) -> Figure:
+    """Reliability curve: mean top-label probability against the share predicted right, per language.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        Columns ``method``, ``language``, ``bin``, ``confidence``, ``accuracy``, ``n``, as written
+        by :func:`analysis.framing.protocol.reliability_table` (``framing_reliability.csv``).
+    method : str, optional
+        The method drawn (default: the last one in the table, the validated default).
+    width : {"single", "double"}
+    ax : Axes, optional
+    """
+    require_columns(reliability, ["method", "language", "bin", "confidence", "accuracy", "n"], name="reliability")
+    if reliability.empty:
+        raise ValueError("reliability holds no rows: nothing to plot")
+    method = method if method is not None else reliability["method"].iloc[-1]
+    rows = reliability[(reliability["method"] == method) & reliability["language"].isin(_LANGUAGES)]
+    if rows.empty:
+        raise ValueError(f"reliability holds no English or Spanish rows for method '{method}'; "
+                         f"methods: {sorted(set(reliability['method']))}")
+    own = ax is None
+    with figure_style():
+        fig, ax = new_axes(ax, width=width, height=2.9 if width == "single" else 3.4)
+        ax.plot([0, 1], [0, 1], color="0.6", linewidth=0.7, linestyle="dotted", label="calibrated")
+        for j, (lang, name) in enumerate(_LANGUAGES.items()):
+            part = rows[rows["language"] == lang].sort_values("confidence")
+            if part.empty:
+                continue
+            ece = float((part["n"] * (part["accuracy"] - part["confidence"]).abs()).sum() / part["n"].sum())
+            ax.plot(part["confidence"], part["accuracy"], color=f"C{j}", linewidth=1.0,
+                    label=f"{name} (ECE {ece:.3f}, n={int(part['n'].sum())})")
+            ax.scatter(part["confidence"], part["accuracy"], s=6 + 40 * part["n"] / part["n"].max(), color=f"C{j}",
+                       zorder=3)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal", adjustable="box")
+        ax.legend(loc="upper left", fontsize=6, frameon=False)
+        label_axes(ax, title=f"Are the frame probabilities calibrated? ({method})",
+                   xlabel="Predicted probability of the chosen frame", ylabel="Share predicted right", own_figure=own)
+        add_note(ax, "Out-of-fold predictions of the outlet-grouped validation on the gold standard, in 10 "
+                     "confidence bins; marker area is the number of passages in the bin.", own_figure=own)
         return finish(fig)

@@ -91,18 +91,32 @@ def validate(args: argparse.Namespace) -> int:
         print("\nheld-out off-topic news labelled militarization or root cause:")
         for method, rows in off.groupby("method", sort=False):
             print(f"  {method:<11} " + "  ".join(f"{r.corpus}/{r.collection} {r.framed_share:.1%}" for r in rows.itertuples()))
+    relevance = result["relevance"]
+    if len(relevance):
+        print("\nrelevance score (share judged about drugs, organised crime or security policy; gold passages out of fold):")
+        for set_name, rows in relevance.groupby("set", sort=False):
+            print(f"  {set_name:<8} " + "  ".join(f"{r.group} {r.judged_relevant:.1%} (n={r.n})" for r in rows.itertuples()))
+    relevance.to_csv(out / "framing_relevance.csv", index=False)
     metrics.to_csv(out / "framing_validation.csv", index=False)
     human.to_csv(out / "framing_human_agreement.csv", index=False)
     result["predictions"].to_csv(out / "framing_oof_predictions.csv", index=False)
     off.to_csv(out / "framing_offtopic.csv", index=False)
+    from .protocol import reliability_table
+
+    reliability = reliability_table(result["predictions"])
+    reliability.to_csv(out / "framing_reliability.csv", index=False)
     (out / "framing_validation.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     try:
         from ..figures import plot_framing_validation, save_figure
 
+        from ..figures import plot_reliability
+
         save_figure(plot_framing_validation(metrics, human), "framing_validation", out)
+        if args.default_method in set(reliability["method"]):
+            save_figure(plot_reliability(reliability, method=args.default_method), "framing_reliability", out)
     except ImportError:  # pragma: no cover - figures are optional here
         pass
-    print(f"\ntables and figure written to {out}")
+    print(f"\ntables and figures (macro-F1 with CIs, reliability curve) written to {out}")
     if args.save_model:
         from .instrument import train_instrument
 

@@ -27,7 +27,7 @@ from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 from .frames import FRAMES
 
 __all__ = ["OFFTOPIC_CORPORA", "expected_calibration_error", "grouped_folds", "human_agreement",
-           "offtopic_passages", "out_of_fold", "training_data", "validation_table"]
+           "offtopic_passages", "out_of_fold", "reliability_table", "training_data", "validation_table"]
 
 #: Off-topic news used as ``neither`` examples: corpus folder -> passages per category.
 OFFTOPIC_CORPORA = {"bbc": 120, "ag_news": 60}
@@ -159,6 +159,43 @@ def expected_calibration_error(y_true: Sequence[str], proba: np.ndarray, n_bins:
         if inside.any():
             total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
     return float(total)
+
+
+def reliability_table(predictions: pd.DataFrame, *, n_bins: int = 10) -> pd.DataFrame:
+    """The reliability curve of the top-label confidence, per method and language (and both pooled).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        Out-of-fold predictions with columns ``method``, ``language``, ``label``, ``predicted`` and
+        ``p_<frame>`` for every frame (``framing_oof_predictions.csv``).
+    n_bins : int, default 10
+        Equal-width confidence bins on [0, 1].
+
+    Returns
+    -------
+    DataFrame with columns method, language ("en", "es" or "all"), bin, confidence (mean top
+    probability in the bin), accuracy (share of the bin predicted right), n. Empty bins are left
+    out. A calibrated model has accuracy close to confidence in every bin; the expected
+    calibration error is the ``n``-weighted mean gap.
+    """
+    required = {"method", "language", "label", "predicted", *(f"p_{f}" for f in FRAMES)}
+    missing = sorted(required - set(predictions.columns))
+    if missing:
+        raise ValueError(f"predictions lack the columns {missing}: pass framing_oof_predictions.csv")
+    rows = []
+    for language in [*sorted(set(predictions["language"])), "all"]:
+        part_lang = predictions if language == "all" else predictions[predictions["language"] == language]
+        for method, part in part_lang.groupby("method", sort=False):
+            confidence = part[[f"p_{f}" for f in FRAMES]].to_numpy().max(axis=1)
+            correct = (part["predicted"] == part["label"]).to_numpy()
+            bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+            for b in np.unique(bins):
+                inside = bins == b
+                rows.append({"method": method, "language": language, "bin": int(b),
+                             "confidence": float(confidence[inside].mean()),
+                             "accuracy": float(correct[inside].mean()), "n": int(inside.sum())})
+    return pd.DataFrame(rows, columns=["method", "language", "bin", "confidence", "accuracy", "n"])
 
 
 def _scores(y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray) -> dict[tuple[str, str], float]:
