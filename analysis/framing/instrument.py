@@ -19,7 +19,10 @@ import pandas as pd
 
 from .frames import FRAMES
 
-__all__ = ["VALIDATION_METHODS", "embed_cached", "make_method", "train_instrument", "validate_instrument"]
+__all__ = ["GATED", "VALIDATION_METHODS", "embed_cached", "make_method", "train_instrument", "validate_instrument"]
+
+#: The ensemble gated by the relevance score (:mod:`.relevance`), validated beside the methods below.
+GATED = "ensemble+relevance"
 
 #: Methods compared by the validation: name -> (scorer method, scorer parameters).
 VALIDATION_METHODS: dict[str, tuple[str, dict]] = {
@@ -80,24 +83,50 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
     held_emb = embed_cached(held_out["text"], model_name, show_progress=show_progress)[0] if len(held_out) else None
     metrics, predictions, offtopic = [], [], []
     gold_rows = data[tested].reset_index(drop=True)
-    for name in methods:
-        proba = out_of_fold(lambda: make_method(name), data["text"], data["label"], embeddings, folds,
-                            show_progress=show_progress)
+    relevant = (data["source"] != "offtopic").to_numpy()
+    relevance_oof, relevance_full = _relevance_out_of_fold(embeddings, relevant, folds, random_state)
+    names = [*methods, GATED] if "ensemble" in methods and GATED not in methods else list(methods)
+    proba_of: dict[str, np.ndarray] = {}
+    fitted: dict[str, object] = {}
+    for name in names:
+        if name == GATED:
+            from .relevance import gate
+
+            if "ensemble" not in proba_of:
+                raise ValueError(f"'{GATED}' is validated from the ensemble's folds: add 'ensemble' to the methods")
+            proba = np.full_like(proba_of["ensemble"], np.nan)
+            proba[tested] = gate(proba_of["ensemble"][tested], relevance_oof[tested])
+        else:
+            proba = out_of_fold(lambda: make_method(name), data["text"], data["label"], embeddings, folds,
+                                show_progress=show_progress)
+        proba_of[name] = proba
         metrics.append(validation_table(name, data, proba, n_boot=n_boot, random_state=random_state))
         part = gold_rows[["passage_key", "language", "outlet", "stratum", "label"]].assign(method=name)
         for i, frame in enumerate(FRAMES):
             part[f"p_{frame}"] = proba[tested, i]
         part["predicted"] = np.array(FRAMES, dtype=object)[proba[tested].argmax(axis=1)]
+        part["p_relevant"] = relevance_oof[tested]
         predictions.append(part)
         if held_emb is not None:
-            model = make_method(name).fit(list(data["text"]), data["label"].to_numpy(dtype=object), embeddings=embeddings)
-            labels = model.predict(list(held_out["text"]), embeddings=held_emb)
+            from .relevance import gate
+
+            base = "ensemble" if name == GATED else name
+            if base not in fitted:
+                fitted[base] = make_method(base).fit(list(data["text"]), data["label"].to_numpy(dtype=object),
+                                                     embeddings=embeddings)
+            model = fitted[base]
+            held_proba = model.predict_proba(list(held_out["text"]), embeddings=held_emb)
+            if name == GATED:
+                held_proba = gate(held_proba, relevance_full.predict_proba(embeddings=held_emb))
+            labels = np.array(FRAMES, dtype=object)[held_proba.argmax(axis=1)]
             shares = (pd.DataFrame({"corpus": held_out["corpus"], "collection": held_out["collection"],
                                     "framed": labels != "neither"})
                       .groupby(["corpus", "collection"]).agg(framed_share=("framed", "mean"), n=("framed", "size"))
                       .reset_index().assign(method=name))
             offtopic.append(shares)
     gold = read_gold_standard()
+    relevance = _relevance_table(data[tested], relevance_oof[tested], held_out,
+                                 relevance_full.predict_proba(embeddings=held_emb) if held_emb is not None else None)
     record = {"protocol": f"{group_by}-grouped {len(folds)}-fold cross-validation: no {group_by} on both sides; "
                           "only gold-standard passages are tested; seeds, codebook examples and off-topic news "
                           "are in every training fold",
@@ -111,7 +140,37 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
             "human": human_agreement(gold, n_boot=n_boot, random_state=random_state),
             "predictions": pd.concat(predictions, ignore_index=True),
             "offtopic": pd.concat(offtopic, ignore_index=True) if offtopic else pd.DataFrame(),
-            "record": record}
+            "relevance": relevance, "record": record}
+
+
+def _relevance_out_of_fold(embeddings: np.ndarray, relevant: np.ndarray, folds, random_state: int):
+    """Out-of-fold p_relevant of the tested passages (NaN elsewhere), and the score fitted on everything."""
+    from .relevance import RelevanceScorer
+
+    oof = np.full(len(relevant), np.nan)
+    for train, test in folds:
+        oof[test] = RelevanceScorer(random_state=random_state).fit(None, relevant[train],
+                                                                   embeddings=embeddings[train]).predict_proba(
+            embeddings=embeddings[test])
+    return oof, RelevanceScorer(random_state=random_state).fit(None, relevant, embeddings=embeddings)
+
+
+def _relevance_table(tested: pd.DataFrame, p_tested: np.ndarray, held_out: pd.DataFrame,
+                     p_held: np.ndarray | None) -> pd.DataFrame:
+    """Share of passages and articles judged relevant: gold passages (out of fold) by language and
+    label, held-out off-topic news by corpus and category. Columns: set, group, unit, judged_relevant, n."""
+    from .relevance import RELEVANCE_THRESHOLD
+
+    rows = []
+    for (language, label), part in tested.assign(p=p_tested).groupby(["language", "label"]):
+        rows.append({"set": f"gold {language}", "group": label, "unit": "passages",
+                     "judged_relevant": float((part["p"] >= RELEVANCE_THRESHOLD).mean()), "n": len(part)})
+    if p_held is not None and len(held_out):
+        scored = held_out.assign(p_relevant=p_held)
+        for (corpus, collection), part in scored.groupby(["corpus", "collection"]):
+            rows.append({"set": corpus, "group": collection, "unit": "passages",
+                         "judged_relevant": float((part["p_relevant"] >= RELEVANCE_THRESHOLD).mean()), "n": len(part)})
+    return pd.DataFrame(rows, columns=["set", "group", "unit", "judged_relevant", "n"])
 
 
 def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_model: str | None = None,
@@ -131,11 +190,20 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
         root = Path(corpora_dir) if corpora_dir is not None else default_corpora_dir()
         data = training_data(root, seeds=seeds)
         embeddings, identity = embed_cached(data["text"], model_name, show_progress=show_progress)
-    scorer_method, params = VALIDATION_METHODS[method]
+    base = "ensemble" if method == GATED else method
+    if base not in VALIDATION_METHODS:
+        raise ValueError(f"unknown method '{method}'; choose from {[*VALIDATION_METHODS, GATED]}")
+    scorer_method, params = VALIDATION_METHODS[base]
     classifier = FramingClassifier(method=scorer_method, embedding_model=model_name, random_state=random_state)
-    classifier.scorer_ = make_method(method).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
-                                                 embeddings=embeddings)
+    classifier.scorer_ = make_method(base).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
+                                               embeddings=embeddings)
     classifier.method_, classifier.selection_, classifier.n_training_ = scorer_method, {}, len(data)
+    classifier.relevance_ = None
+    if method == GATED:
+        from .relevance import RelevanceScorer
+
+        classifier.relevance_ = RelevanceScorer(random_state=random_state).fit(
+            None, (data["source"] != "offtopic").to_numpy(), embeddings=embeddings)
     summary, confusion = {}, None
     if validation is not None:
         metrics = validation["metrics"]

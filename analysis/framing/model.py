@@ -330,8 +330,11 @@ def make_scorer(method: str, **params) -> _Scorer:
 
 
 def predictions_table(passage_ids: Sequence[str], texts: Sequence[str], proba: np.ndarray,
-                      codebook_path: str | None = None) -> pd.DataFrame:
+                      codebook_path: str | None = None, p_relevant: np.ndarray | None = None) -> pd.DataFrame:
     """Tidy predictions: passage_id, label, p_militarization, p_root_cause, p_neither, stance, evidence.
+
+    With ``p_relevant`` (from a model with a relevance score) a ``p_relevant`` column follows
+    ``stance``: the probability that the passage is about drugs, organised crime or security policy.
 
     ``stance`` is ``p_militarization - p_root_cause`` in [-1, 1]; ``evidence`` lists the
     codebook indicator phrases found for the predicted frame (or for both frames when the
@@ -348,6 +351,8 @@ def predictions_table(passage_ids: Sequence[str], texts: Sequence[str], proba: n
     for i, frame in enumerate(FRAMES):
         table[f"p_{frame}"] = proba[:, i]
     table["stance"] = table["p_militarization"] - table["p_root_cause"]
+    if p_relevant is not None:
+        table["p_relevant"] = np.asarray(p_relevant, dtype=float)
     table["evidence"] = evidence
     return table
 
@@ -412,16 +417,32 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
                 self.selection_[method] = macro_f1(oof.loc[tested, "y_true"], oof.loc[tested, "y_pred"])
             chosen = max(METHODS, key=lambda m: (round(self.selection_[m], 6), -METHODS.index(m)))
         self.method_ = chosen
+        self.relevance_ = None  # set by analysis.framing.instrument.train_instrument
         self.scorer_ = self._scorer(chosen).fit(texts, y, embeddings=embeddings)
         self.n_training_ = len(texts)
         return self
 
     def predict_proba(self, texts, *, embeddings=None) -> np.ndarray:
-        """ndarray of shape (n_passages, 3): probabilities in :data:`FRAMES` order."""
-        return self.scorer_.predict_proba(texts, embeddings=embeddings)
+        """ndarray of shape (n_passages, 3): probabilities in :data:`FRAMES` order.
+
+        With a relevance score (``relevance_``, the shipped model has one) the frames are gated by
+        it (:func:`.relevance.gate`): an off-topic passage is ``neither`` with high probability.
+        """
+        proba = self.scorer_.predict_proba(texts, embeddings=embeddings)
+        relevance = getattr(self, "relevance_", None)
+        if relevance is not None and embeddings is not None:
+            from .relevance import gate
+
+            proba = gate(proba, relevance.predict_proba(embeddings=embeddings))
+        return proba
+
+    def predict_relevance(self, embeddings: np.ndarray) -> np.ndarray | None:
+        """ndarray of shape (n_passages,): p_relevant, or None when the model has no relevance score."""
+        relevance = getattr(self, "relevance_", None)
+        return None if relevance is None else relevance.predict_proba(embeddings=embeddings)
 
     def predict(self, texts, *, embeddings=None) -> np.ndarray:
-        return self.scorer_.predict(texts, embeddings=embeddings)
+        return np.array(FRAMES, dtype=object)[self.predict_proba(texts, embeddings=embeddings).argmax(axis=1)]
 
     @property
     def classes_(self) -> np.ndarray:
@@ -433,8 +454,9 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_table(self, passage_ids, texts, *, embeddings=None) -> pd.DataFrame:
         """Tidy predictions for passages; see :func:`predictions_table`."""
+        p_relevant = self.predict_relevance(embeddings) if embeddings is not None else None
         return predictions_table(passage_ids, texts, self.predict_proba(texts, embeddings=embeddings),
-                                 self.codebook_path)
+                                 self.codebook_path, p_relevant=p_relevant)
 
     # ----------------------------------------------------------------- persistence
     def save(self, folder: str | Path, *, extra: dict | None = None) -> Path:
@@ -444,6 +466,10 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         meta, arrays = self.scorer_.get_state()
+        relevance = getattr(self, "relevance_", None)
+        if relevance is not None:
+            relevance_meta, relevance_arrays = relevance.get_state()
+            arrays = {**arrays, **{f"relevance.{k}": v for k, v in relevance_arrays.items()}}
         record = {
             "format": "analysis.framing/1",
             "method": self.method_,
@@ -452,6 +478,7 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
             "state": meta,
             "selection": self.selection_,
             "n_training": self.n_training_,
+            "relevance": relevance_meta if relevance is not None else None,
             **(extra or {}),
         }
         (folder / "model.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
@@ -476,6 +503,13 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
         model.scorer_ = scorer.set_state(record["state"], arrays)
         model.method_, model.selection_ = record["method"], record.get("selection", {})
         model.n_training_ = record.get("n_training", 0)
+        model.relevance_ = None
+        if record.get("relevance"):
+            from .relevance import RelevanceScorer
+
+            prefix = "relevance."
+            model.relevance_ = RelevanceScorer(C=record["relevance"].get("C", 0.01)).set_state(
+                record["relevance"], {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
         model.record_ = record
         return model
 
