@@ -44,3 +44,22 @@ def test_vectors_of_another_encoder_are_refused_in_one_line():
         scorer.predict_proba(TEXTS, embeddings=emb[:, :4])
     with pytest.raises(ValueError, match="at least two labels"):
         EnsembleScorer().fit(TEXTS[:2], ["neither", "neither"], embeddings=emb[:2])
+
+
+def test_the_temperature_is_fitted_on_inner_folds_and_saved(tmp_path):
+    from analysis.framing.ensemble import _fit_temperature, _tempered
+
+    # an over-confident model: right 60% of the time at 0.9 confidence wants a temperature above 1
+    proba = np.tile([0.9, 0.05, 0.05], (100, 1))
+    y = np.array(["militarization"] * 60 + ["root_cause"] * 40, dtype=object)
+    t = _fit_temperature(proba, y)
+    assert t > 1.0
+    assert _tempered(proba, t)[0, 0] == pytest.approx(0.6, abs=0.02)
+    emb = _embeddings(len(TEXTS))
+    plain = EnsembleScorer(max_features=400, calibrate=False).fit(TEXTS, LABELS, embeddings=emb)
+    assert plain.temperature_ == 1.0
+    model = FramingClassifier(method="ensemble").fit(TEXTS, LABELS, embeddings=emb)
+    assert model.scorer_.temperature_ != 1.0
+    model.save(tmp_path / "m")
+    again = FramingClassifier.load(tmp_path / "m")
+    assert again.scorer_.temperature_ == pytest.approx(model.scorer_.temperature_)

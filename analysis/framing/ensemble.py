@@ -41,6 +41,9 @@ class EnsembleScorer(_Scorer):
         Weight of the n-gram model in the average (0 uses the embedding model alone).
     lexicon_weight : float or "auto", default "auto"
         Weight of the lexicon scorer's probabilities in the average.
+    calibrate : bool, default True
+        Fit a temperature on the averaged probabilities of the inner cross-validation (training
+        passages only) so that they are calibrated: ``p ∝ p_avg ** (1 / temperature_)``.
     max_features : int, default 30000
         Size of the n-gram vocabulary (most frequent n-grams of the training passages).
     codebook_path : str, optional
@@ -52,17 +55,20 @@ class EnsembleScorer(_Scorer):
         The lexicon weight used (chosen when ``lexicon_weight="auto"``).
     lexicon_selection_ : dict
         Inner cross-validated macro-F1 of each candidate weight.
+    temperature_ : float
+        1.0 when not calibrated; below 1 sharpens the average, above 1 softens it.
     """
 
     needs_embeddings = True
 
     def __init__(self, *, C: float = 0.01, ngram_C: float = 3.0, ngram_weight: float = 1.0,
-                 lexicon_weight: float | str = "auto", max_features: int = 30000, codebook_path: str | None = None,
-                 random_state: int = 0) -> None:
+                 lexicon_weight: float | str = "auto", calibrate: bool = True, max_features: int = 30000,
+                 codebook_path: str | None = None, random_state: int = 0) -> None:
         self.C = C
         self.ngram_C = ngram_C
         self.ngram_weight = ngram_weight
         self.lexicon_weight = lexicon_weight
+        self.calibrate = calibrate
         self.max_features = max_features
         self.codebook_path = codebook_path
         self.random_state = random_state
@@ -95,21 +101,23 @@ class EnsembleScorer(_Scorer):
             raise ValueError("EnsembleScorer needs labels: fit(texts, y, embeddings=...)")
         if len(set(y)) < 2:
             raise ValueError(f"need at least two labels to learn from, got only {sorted(set(y))}")
-        self.lexicon_selection_ = {}
+        self.lexicon_selection_, self.temperature_ = {}, 1.0
+        inner = None
+        if pd.Series(y).value_counts().min() >= 3 and (self.lexicon_weight == "auto" or self.calibrate):
+            inner = self._inner_proba(texts, y, embeddings)
         if self.lexicon_weight == "auto":
-            self.lexicon_weight_ = self._choose_lexicon_weight(texts, y, embeddings)
+            self.lexicon_weight_ = self._choose_lexicon_weight(y, *inner) if inner is not None else LEXICON_WEIGHTS[0]
         else:
             self.lexicon_weight_ = float(self.lexicon_weight)
+        if self.calibrate and inner is not None:
+            self.temperature_ = _fit_temperature(self._average(*inner, self.lexicon_weight_), y)
         self._fit_members(texts, y, embeddings)
         return self
 
-    def _choose_lexicon_weight(self, texts, y, embeddings) -> float:
-        from sklearn.metrics import f1_score
+    def _inner_proba(self, texts, y, embeddings) -> tuple[np.ndarray, np.ndarray]:
+        """3-fold out-of-fold probabilities of the learned members, and the lexicon's, on the training passages."""
         from sklearn.model_selection import StratifiedKFold
 
-        counts = pd.Series(y).value_counts()
-        if counts.min() < 3:
-            return LEXICON_WEIGHTS[0]
         lexicon = LexiconScorer(codebook_path=self.codebook_path).predict_proba(texts)
         learned = np.zeros((len(texts), len(FRAMES)))
         folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
@@ -119,9 +127,16 @@ class EnsembleScorer(_Scorer):
                                    max_features=self.max_features, random_state=self.random_state)
             inner._fit_members(list(texts_arr[train]), y[train], embeddings[train])
             learned[test] = inner._learned_proba(list(texts_arr[test]), embeddings[test])
+        return learned, lexicon
+
+    def _average(self, learned: np.ndarray, lexicon: np.ndarray, weight: float) -> np.ndarray:
+        return (learned * (1 + self.ngram_weight) + weight * lexicon) / (1 + self.ngram_weight + weight)
+
+    def _choose_lexicon_weight(self, y, learned: np.ndarray, lexicon: np.ndarray) -> float:
+        from sklearn.metrics import f1_score
+
         for weight in LEXICON_WEIGHTS:
-            combined = (learned * (1 + self.ngram_weight) + weight * lexicon) / (1 + self.ngram_weight + weight)
-            pred = np.array(FRAMES, dtype=object)[combined.argmax(axis=1)]
+            pred = np.array(FRAMES, dtype=object)[self._average(learned, lexicon, weight).argmax(axis=1)]
             self.lexicon_selection_[str(weight)] = float(f1_score(y, pred, labels=list(FRAMES), average="macro"))
         return float(max(LEXICON_WEIGHTS, key=lambda w: (round(self.lexicon_selection_[str(w)], 6), -w)))
 
@@ -154,7 +169,7 @@ class EnsembleScorer(_Scorer):
         proba = self._learned_proba(texts, embeddings) * (1 + self.ngram_weight)
         if self.lexicon_weight_:
             proba += self.lexicon_weight_ * LexiconScorer(codebook_path=self.codebook_path).predict_proba(texts)
-        return proba / (1 + self.ngram_weight + self.lexicon_weight_)
+        return _tempered(proba / (1 + self.ngram_weight + self.lexicon_weight_), self.temperature_)
 
     def _learned_proba(self, texts, embeddings) -> np.ndarray:
         proba = self._proba(self.embedding_model_, (embeddings - self.mean_) / self.scale_)
@@ -166,7 +181,7 @@ class EnsembleScorer(_Scorer):
         terms = sorted(self.vocabulary_, key=self.vocabulary_.get)
         meta = {"classes": list(self.embedding_model_.classes_), "ngram_classes": list(self.ngram_model_.classes_),
                 "vocabulary": terms, "dimension": self.dimension_, "lexicon_weight": self.lexicon_weight_,
-                "lexicon_selection": self.lexicon_selection_}
+                "lexicon_selection": self.lexicon_selection_, "temperature": self.temperature_}
         arrays = {"mean": self.mean_, "scale": self.scale_, "coef": self.embedding_model_.coef_,
                   "intercept": self.embedding_model_.intercept_, "idf": self.idf_,
                   "ngram_coef": self.ngram_model_.coef_, "ngram_intercept": self.ngram_model_.intercept_}
@@ -186,4 +201,29 @@ class EnsembleScorer(_Scorer):
         self.dimension_ = int(meta["dimension"])
         self.lexicon_weight_ = float(meta.get("lexicon_weight", 0.0))
         self.lexicon_selection_ = meta.get("lexicon_selection", {})
+        self.temperature_ = float(meta.get("temperature", 1.0))
         return self
+
+
+def _tempered(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Rows of ``proba`` raised to ``1 / temperature`` and renormalised (unchanged at 1)."""
+    if temperature == 1.0:
+        return proba
+    logp = np.log(np.clip(proba, 1e-12, None)) / temperature
+    logp -= logp.max(axis=1, keepdims=True)
+    out = np.exp(logp)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def _fit_temperature(proba: np.ndarray, y) -> float:
+    """The temperature in [0.05, 20] minimising the log-loss of ``proba`` against labels ``y``."""
+    from scipy.optimize import minimize_scalar
+
+    index = np.array([FRAMES.index(label) for label in y])
+
+    def nll(log_t: float) -> float:
+        p = _tempered(proba, float(np.exp(log_t)))
+        return float(-np.log(np.clip(p[np.arange(len(index)), index], 1e-12, None)).mean())
+
+    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(result.x))
