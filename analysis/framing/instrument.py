@@ -30,16 +30,20 @@ VALIDATION_METHODS: dict[str, tuple[str, dict]] = {
     "supervised": ("supervised", {"C": 1.0}),
     "embedding": ("ensemble", {"ngram_weight": 0.0}),
     "ensemble": ("ensemble", {}),
+    "sentence": ("sentence", {}),
 }
 
 
-def make_method(name: str):
-    """A fresh scorer for a validation method name (see :data:`VALIDATION_METHODS`)."""
+def make_method(name: str, *, embedding_model: str | None = None):
+    """A fresh scorer for a validation method name (see :data:`VALIDATION_METHODS`); ``embedding_model``
+    reaches the scorers that embed on their own (the sentence scorer)."""
     from .model import make_scorer
 
     if name not in VALIDATION_METHODS:
-        raise ValueError(f"unknown method '{name}'; choose from {list(VALIDATION_METHODS)}")
+        raise ValueError(f"unknown method '{name}'; choose from {[*VALIDATION_METHODS, GATED]}")
     method, params = VALIDATION_METHODS[name]
+    if embedding_model is not None:
+        params = {"embedding_model": embedding_model, **params}
     return make_scorer(method, **params)
 
 
@@ -97,8 +101,8 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
             proba = np.full_like(proba_of["ensemble"], np.nan)
             proba[tested] = gate(proba_of["ensemble"][tested], relevance_oof[tested])
         else:
-            proba = out_of_fold(lambda: make_method(name), data["text"], data["label"], embeddings, folds,
-                                show_progress=show_progress)
+            proba = out_of_fold(lambda: make_method(name, embedding_model=model_name), data["text"], data["label"],
+                                embeddings, folds, show_progress=show_progress)
         proba_of[name] = proba
         metrics.append(validation_table(name, data, proba, n_boot=n_boot, random_state=random_state))
         part = gold_rows[["passage_key", "language", "outlet", "stratum", "label"]].assign(method=name)
@@ -112,8 +116,8 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
 
             base = "ensemble" if name == GATED else name
             if base not in fitted:
-                fitted[base] = make_method(base).fit(list(data["text"]), data["label"].to_numpy(dtype=object),
-                                                     embeddings=embeddings)
+                fitted[base] = make_method(base, embedding_model=model_name).fit(
+                    list(data["text"]), data["label"].to_numpy(dtype=object), embeddings=embeddings)
             model = fitted[base]
             held_proba = model.predict_proba(list(held_out["text"]), embeddings=held_emb)
             if name == GATED:
@@ -195,7 +199,7 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
         raise ValueError(f"unknown method '{method}'; choose from {[*VALIDATION_METHODS, GATED]}")
     scorer_method, params = VALIDATION_METHODS[base]
     classifier = FramingClassifier(method=scorer_method, embedding_model=model_name, random_state=random_state)
-    classifier.scorer_ = make_method(base).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
+    classifier.scorer_ = make_method(base, embedding_model=model_name).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
                                                embeddings=embeddings)
     classifier.method_, classifier.selection_, classifier.n_training_ = scorer_method, {}, len(data)
     classifier.relevance_ = None
@@ -229,7 +233,11 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
     lines = ["# Framing model card", "",
              f"Method: `{method}`: the average of a logistic regression on the standardised passage embedding, "
              "a logistic regression on character 2-5-gram TF-IDF (both class-balanced) and the codebook's lexicon "
-             "scorer, whose weight is chosen among 0, 0.5 and 1 by cross-validation on the training passages only.",
+             "scorer, whose weight is chosen among 0, 0.5 and 1 by cross-validation on the training passages only; "
+             "a temperature fitted on the same inner folds calibrates the average."
+             + (" The frames are then gated by a learned relevance score (logistic regression on the embedding: "
+                "labelled in-domain passages against off-topic news): p(frame) x p_relevant, the rest to `neither`."
+                if method == GATED else ""),
              f"Encoder: `{identity}` (multilingual Universal Sentence Encoder v3; the model refuses vectors of "
              "another dimension).", "",
              "## Training data", "", "| source | " + " | ".join(counts.columns) + " |",
@@ -255,6 +263,11 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
             lines.append(f"- {lang}: Krippendorff's alpha {row.loc['krippendorff_alpha', 'value']:.3f} "
                          f"[{row.loc['krippendorff_alpha', 'ci_low']:.3f}, {row.loc['krippendorff_alpha', 'ci_high']:.3f}], "
                          f"Cohen's kappa {row.loc['cohen_kappa', 'value']:.3f}, n={int(row.loc['cohen_kappa', 'n'])}")
+        rel = validation.get("relevance")
+        if rel is not None and len(rel):
+            lines += ["", "Relevance score, share of passages judged on topic (gold passages out of fold; off-topic "
+                          "news from held-out articles):", ""]
+            lines += [f"- {r.set} {r.group}: {r.judged_relevant:.1%} of {r.n}" for r in rel.itertuples()]
         off = validation["offtopic"]
         if len(off):
             part = off[off["method"] == method]

@@ -318,6 +318,10 @@ def _scorer_class(method: str) -> type[_Scorer]:
         from .ensemble import EnsembleScorer
 
         return EnsembleScorer
+    if method == "sentence":
+        from .sentences import SentenceScorer
+
+        return SentenceScorer
     if method not in _SCORERS:
         raise ValueError(f"unknown framing method '{method}'; choose one of {list(METHODS)} or 'auto'")
     return _SCORERS[method]
