@@ -15,8 +15,9 @@ What it prints, in one run:
   (``benchmarks/data/parallel_pairs.csv``): share of pairs whose English and Spanish sentences
   get the same label, and accuracy per language.
 * Off-topic: the shipped model on the held-out half of BBC News (articles never used in
-  training): share of passages per category labelled militarization or root cause, and the
-  mean stance of sport and entertainment articles with a bootstrap 95% CI.
+  training): share of passages per category labelled militarization or root cause, the
+  mean stance of each category's articles with a bootstrap 95% CI, and the share of articles
+  its relevance score judges off-topic.
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def offtopic(corpora: Path) -> None:
         low, high = np.percentile(boot, [2.5, 97.5])
         print(f"  {collection:<14} {framed:6.1%} of {len(part):,} passages; mean article stance {stance.mean():+.3f} "
               f"[{low:+.3f}, {high:+.3f}] over {len(stance)} articles")
+    if "p_relevant" in table:
+        from analysis.framing.relevance import article_relevance
+
+        print("== held-out BBC News: articles judged off-topic by the relevance score (mean p_relevant < 0.5)")
+        for collection, part in table.groupby("collection"):
+            articles = article_relevance(part)
+            print(f"  {collection:<14} {1 - articles['relevant'].mean():6.1%} of {len(articles):,} articles off-topic; "
+                  f"passages p_relevant >= 0.5: {(part['p_relevant'] >= 0.5).mean():.1%}")
 
 
 def main() -> None:

@@ -38,16 +38,23 @@ def test_validate_reports_languages_strata_and_the_human_ceiling(tmp_path, corpo
     assert "coder-vs-coder ceiling" in printed and "Krippendorff's alpha" in printed
     metrics = pd.read_csv(out / "framing_validation.csv")
     head = metrics[(metrics["metric"] == "macro_f1") & (metrics["frame"] == "all")]
-    assert set(head["method"]) == {"lexicon", "ensemble"} and set(head["language"]) == {"en", "es"}
+    assert set(head["method"]) == {"lexicon", "ensemble", "ensemble+relevance"} and set(head["language"]) == {"en", "es"}
     assert set(head["stratum"]) == {"random", "targeted", "all"}
     assert ((head["ci_low"] <= head["value"]) & (head["value"] <= head["ci_high"])).all()
     assert {"f1", "kappa", "ece"} <= set(metrics["metric"])
     oof = pd.read_csv(out / "framing_oof_predictions.csv")
-    assert len(oof) == 2 * len(pd.read_csv(out / "framing_oof_predictions.csv").query("method == 'lexicon'"))
+    assert len(oof) == 3 * len(oof.query("method == 'lexicon'"))
+    assert oof["p_relevant"].between(0, 1).all()
     assert (out / "framing_validation.png").is_file() and (out / "framing_human_agreement.csv").is_file()
+    assert (out / "framing_reliability.png").is_file()
+    reliability = pd.read_csv(out / "framing_reliability.csv")
+    assert reliability.query("language == 'all'").groupby("method")["n"].sum().eq(len(oof) // 3).all()
+    relevance = pd.read_csv(out / "framing_relevance.csv")
+    assert {"gold en", "gold es", "bbc"} <= set(relevance["set"]) and "relevance score" in printed
     model = FramingClassifier.load(saved)
     assert model.method_ == "ensemble" and model.record_["encoder"].startswith("use-multilingual-v3@")
-    assert sum(c["count"] for c in model.record_["validation"]["confusion"]) == len(oof) // 2
+    assert model.relevance_ is None and model.record_["validation_method"] == "ensemble"
+    assert sum(c["count"] for c in model.record_["validation"]["confusion"]) == len(oof) // 3
     assert (saved / "MODEL_CARD.md").is_file()
 
 

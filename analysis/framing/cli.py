@@ -218,10 +218,11 @@ def add_framing_commands(commands) -> None:
     sub = framing.add_subparsers(dest="framing_command", required=True, metavar="SUBCOMMAND")
 
     def protocol_options(parser) -> None:
-        from .instrument import VALIDATION_METHODS
+        from .instrument import GATED, VALIDATION_METHODS
 
         parser.add_argument("--methods", default=",".join(VALIDATION_METHODS),
-                            help=f"comma-separated methods to compare (from {','.join(VALIDATION_METHODS)})")
+                            help=f"comma-separated methods to compare (from {','.join(VALIDATION_METHODS)}); "
+                                 f"with ensemble, {GATED} (the ensemble gated by the relevance score) is added")
         parser.add_argument("--group-by", choices=["outlet", "article"], default="outlet",
                             help="what never appears on both sides of a split (default outlet)")
         parser.add_argument("--folds", type=int, default=10, help="number of grouped folds")
@@ -229,7 +230,7 @@ def add_framing_commands(commands) -> None:
         parser.add_argument("--annotations", default=DEFAULT_ANNOTATIONS,
                             help="seed annotations kept in every training fold (CSV)")
         parser.add_argument("--embedding-model", default=None, help="encoder (default: the package default)")
-        parser.add_argument("--default-method", default="ensemble", help="method to train and save")
+        parser.add_argument("--default-method", default="ensemble", help="method to train and save (default ensemble, chosen by the validation over ensemble+relevance)")
         parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
         parser.add_argument("--seed", type=int, default=0, help="random seed")
         parser.add_argument("--quiet", action="store_true", help="no progress bars")
