@@ -38,6 +38,7 @@ def inputs_fingerprint(path: str | os.PathLike) -> str:
     parts = []
     for p, reason in corpus_paths(path):
         name = display_path(p.relative_to(path) if p != path else p.name)
+        stat = None
         try:
             stat = None if reason else p.stat()
         except OSError as error:
