@@ -157,3 +157,85 @@ def test_large_file_warns_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "LARGE_FILE_BYTES", 100)
     with pytest.warns(UserWarning, match=r"big\.txt' is 0 MB and is read into memory whole; split it"):
         load_corpus(tmp_path, show_progress=False)
+
+
+# --------------------------------------------------------------------------- a forged embedding cache
+def _forge(folder: Path, name: str, **arrays) -> None:
+    np.savez(folder / f"{name}.npz", **arrays)
+
+
+@pytest.mark.model
+def test_forged_cache_shards_are_ignored_warned_and_tables_equal_a_clean_run(seeds_dir, tmp_path):
+    from analysis.report.pipeline import Analysis
+    from analysis.vectorize import EmbeddingCache, Embedder
+
+    clean = Analysis(corpus=str(seeds_dir), out_dir=str(tmp_path / "clean"), cache_dir=str(tmp_path / "c1"),
+                     show_progress=False)
+    clean_topics, clean_framing = clean.topics(), clean.framing()
+    texts = clean.load_corpus().passages["text"].drop_duplicates().tolist()
+    identity = Embedder().identity
+    cache = EmbeddingCache(tmp_path / "c2" / "embeddings", identity)
+    cache.folder.mkdir(parents=True)
+    keys = [EmbeddingCache.key(t) for t in texts]
+    rng = np.random.default_rng(0)
+
+    def unit(n: int, dim: int = 512) -> np.ndarray:
+        v = rng.standard_normal((n, dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    parts = [keys[0:10], keys[10:20], keys[20:30], keys[30:40], keys[40:]]
+    wrong_dim, nan, other = unit(10, 3), unit(10), unit(10)
+    nan[3, 7] = np.nan
+    full = dict(identity=np.asarray(identity))
+    _forge(cache.folder, "a_dimension", keys=np.asarray(parts[0]), vectors=wrong_dim, dimension=np.asarray(3),
+           checksum=np.asarray(EmbeddingCache.checksum(identity, parts[0], wrong_dim)), **full)
+    _forge(cache.folder, "b_nan", keys=np.asarray(parts[1]), vectors=nan, dimension=np.asarray(512),
+           checksum=np.asarray(EmbeddingCache.checksum(identity, parts[1], nan)), **full)
+    _forge(cache.folder, "c_identity", keys=np.asarray(parts[2]), vectors=other, dimension=np.asarray(512),
+           identity=np.asarray("use-multilingual-v3@0000000000000000+norm"),
+           checksum=np.asarray(EmbeddingCache.checksum("use-multilingual-v3@0000000000000000+norm", parts[2], other)))
+    _forge(cache.folder, "d_old_format", keys=np.asarray(parts[3]), vectors=unit(10))
+    tampered = unit(len(parts[4]))
+    checksum = EmbeddingCache.checksum(identity, parts[4], tampered)
+    tampered[0] = tampered[1]
+    _forge(cache.folder, "e_checksum", keys=np.asarray(parts[4]), vectors=tampered, dimension=np.asarray(512),
+           checksum=np.asarray(checksum), **full)
+
+    forged = Analysis(corpus=str(seeds_dir), out_dir=str(tmp_path / "forged"), cache_dir=str(tmp_path / "c2"),
+                      show_progress=False)
+    with pytest.warns(UserWarning) as caught:
+        forged_topics, forged_framing = forged.topics(), forged.framing()
+    said = "\n".join(str(w.message) for w in caught)
+    for name, why in [("a_dimension", "vectors of dimension 3, the model's is 512"),
+                      ("b_nan", "vectors that are not finite"), ("c_identity", "made by model 'use-multilingual-v3@0000"),
+                      ("d_old_format", "no checksum, dimension, identity: written by an older version"),
+                      ("e_checksum", "checksum does not match its contents")]:
+        assert f"{name}.npz is not used ({why}" in said
+    assert forged.timings["embedded_passages"] == len(texts)
+    np.testing.assert_allclose(forged.embeddings(), clean.embeddings(), atol=1e-6)
+    for name in ("passage_topics", "topic_info", "topic_words"):
+        pd.testing.assert_frame_equal(forged_topics[name], clean_topics[name])
+    pd.testing.assert_frame_equal(forged_framing, clean_framing)
+    again = EmbeddingCache(tmp_path / "c2" / "embeddings", identity, 512)
+    assert all(v is not None for v in again.get(keys))
+
+
+def test_model_identity_covers_pooling_tokenizer_and_config(tmp_path, monkeypatch):
+    from analysis.vectorize import embed
+
+    packaged, identity = embed.resolve_model("all-MiniLM-L6-v2")
+    copies = []
+    for name in ("same", "tampered"):
+        copy = tmp_path / name / "minilm"
+        shutil.copytree(packaged, copy, ignore=shutil.ignore_patterns("model.safetensors"))
+        os.symlink(Path(packaged) / "model.safetensors", copy / "model.safetensors")
+        copies.append(copy)
+    pooling = copies[1] / "1_Pooling" / "config.json"
+    pooling.write_text(pooling.read_text().replace('"pooling_mode_mean_tokens": true', '"pooling_mode_mean_tokens": false'))
+    (copies[0] / "README.md").write_text("notes that change no vector")
+    same, tampered = (embed.resolve_model(str(c))[1] for c in copies)
+    assert same.startswith("minilm@") and tampered.startswith("minilm@") and same != tampered
+    assert same == embed.resolve_model(str(copies[0]))[1]
+    monkeypatch.setitem(embed.MINILM_FILES_SHA256, "1_Pooling/config.json", "0" * 64)
+    with pytest.raises(embed.ModelError, match=r"1_Pooling/config\.json has SHA-256 .* corrupted or substituted"):
+        embed.resolve_model("all-MiniLM-L6-v2")
