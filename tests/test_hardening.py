@@ -239,3 +239,180 @@ def test_model_identity_covers_pooling_tokenizer_and_config(tmp_path, monkeypatc
     monkeypatch.setitem(embed.MINILM_FILES_SHA256, "1_Pooling/config.json", "0" * 64)
     with pytest.raises(embed.ModelError, match=r"1_Pooling/config\.json has SHA-256 .* corrupted or substituted"):
         embed.resolve_model("all-MiniLM-L6-v2")
+
+
+# --------------------------------------------------------------------------- output folders
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("where, message", [
+    ("root", "is the project folder, whose notebooks it would overwrite"),
+    ("notebooks", "is inside the project's notebooks/ folder"),
+    ("analysis", "is inside the project's analysis/ folder"),
+    ("corpus", "is inside the corpus"),
+    ("file", "is a file; pass a folder"),
+    ("under_file", "is under the file"),
+])
+def test_out_is_refused_where_writing_would_harm(tmp_path, capsys, where, message):
+    from analysis.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_articles(1, seed=2)[0], encoding="utf-8")
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    out = {"root": REPO, "notebooks": REPO / "notebooks" / "run", "analysis": REPO / "analysis" / "run",
+           "corpus": corpus / "results", "file": tmp_path / "afile", "under_file": tmp_path / "afile" / "run"}[where]
+    before = sorted(p.name for p in REPO.iterdir())
+    assert main(["report", "--corpus", str(corpus), "--out", str(out)]) == 2
+    assert message in _one_line_error(capsys)
+    assert sorted(p.name for p in REPO.iterdir()) == before and not (corpus / "results").exists()
+    if where in ("corpus", "file"):
+        assert main(["corpus", str(corpus), "--out", str(out), "--quiet"]) == 2
+        assert message in _one_line_error(capsys)
+
+
+def test_an_unknown_notebook_is_refused(tmp_path, capsys):
+    from analysis.cli import main
+
+    assert main(["report", "--corpus", str(REPO / "seeds"), "--out", str(tmp_path / "out"),
+                 "--notebook", "99-nope.ipynb"]) == 2
+    assert "no notebook named 99-nope.ipynb; choose from 01-corpus.ipynb, 02-topics.ipynb" in _one_line_error(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def _write(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_reused_out_loses_the_previous_corpus_products_only(tmp_path, capsys):
+    from analysis.report.outputs import Products
+
+    out = tmp_path / "out"
+    first = Products(out)
+    first.begin("/corpus/a")
+    for rel in ("tables/manifest.csv", "tables/topic_info.parquet", "state/corpus.json", "notebooks/01-corpus.ipynb",
+                "models/topics/model.json", "topic_sizes.png", "topic_sizes.svg", "report.html", "run.json"):
+        _write(out / rel)
+    first.finish("/corpus/a")
+    os.utime(out / "run.json", (1, 1))  # old enough to be from before the user's files
+    mine = [_write(out / "my-notes.txt"), _write(out / "tables" / "mine.xlsx"), _write(out / "draft.png")]
+    for path in mine:
+        os.utime(path, (1, 1))
+    assert Products(out).begin("/corpus/a") == []  # the same corpus: everything is reused
+    capsys.readouterr()
+    removed = Products(out).begin("/corpus/b")
+    said = capsys.readouterr().err
+    assert len(removed) == 9 and "removed 9 stale files of the previous run on /corpus/a" in said
+    assert "models/topics/model.json, notebooks/01-corpus.ipynb" in said and said.count("\n") == 1
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        ".analysis-products.json", "draft.png", "my-notes.txt", "tables/mine.xlsx"]
+    assert not (out / "models").exists() and not (out / "notebooks").exists()
+
+
+def test_a_folder_written_before_the_ledger_is_cleared_by_its_run_record(tmp_path, capsys):
+    import json
+
+    from analysis.report.outputs import Products
+
+    out = tmp_path / "out"
+    _write(out / "run.json", json.dumps({"parameters": {"corpus": "/corpus/old"}}))
+    _write(out / "state" / "figures_topics.json", json.dumps({"figures": ["topic_sizes"]}))
+    for rel in ("topic_sizes.png", "topic_sizes.pdf", "tables/passages.parquet", "holiday.png"):
+        _write(out / rel)
+    removed = {p.name for p in Products(out).begin("/corpus/new")}
+    assert removed == {"run.json", "figures_topics.json", "topic_sizes.png", "topic_sizes.pdf", "passages.parquet"}
+    assert (out / "holiday.png").is_file()
+
+
+# --------------------------------------------------------------------------- one-line errors
+def test_a_full_disk_is_one_line_and_debug_shows_the_traceback(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from analysis.cli import main
+    from analysis.corpus import Corpus
+
+    def full(self, out_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / "articles.parquet"))
+
+    monkeypatch.setattr(Corpus, "save", full)
+    args = ["corpus", str(REPO / "seeds"), "--out", str(tmp_path / "out"), "--quiet"]
+    assert main(args) == 2
+    err = _one_line_error(capsys)
+    assert err.startswith("analysis: error: the disk is full (writing '") and "free some space" in err
+    with pytest.raises(OSError, match="No space left"):
+        main(["--debug", *args])
+    with pytest.raises(OSError, match="No space left"):
+        main([*args, "--debug"])
+
+
+def test_a_full_disk_leaves_no_half_written_cache_shard(tmp_path, monkeypatch):
+    import errno
+
+    from analysis.vectorize import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path, "model-x")
+    real = np.savez
+
+    def full(file, **arrays):
+        real(file, **arrays)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OSError):
+        cache.put(["k1"], np.ones((1, 4), dtype=np.float32))
+    assert [p.name for p in cache.folder.iterdir()] == ["model.txt"]
+
+
+def test_a_closed_pipe_is_one_line_without_traceback():
+    script = f"{sys.executable} -m analysis.cli corpus {REPO / 'seeds'} --quiet | true; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == ("analysis: error: the output was closed before it was all written (broken pipe); "
+                                     "send it to a file to keep all of it")
+
+
+@pytest.mark.parametrize("output, message", [
+    ("folder", "is a folder; name a CSV file"),
+    ("missing/predictions.csv", "does not exist; create it or choose another"),
+])
+def test_framing_predict_output_errors_are_one_line(tmp_path, capsys, output, message):
+    from analysis.cli import main
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "in.csv").write_text("id,text\n1,The navy seized cocaine at the port.\n", encoding="utf-8")
+    assert main(["framing", "predict", "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / output)]) == 2
+    assert message in _one_line_error(capsys)
+
+
+# --------------------------------------------------------------------------- the notebook kernel
+def _unshare_works() -> str:
+    if shutil.which("unshare") is None:
+        return "the unshare command is not installed"
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
+    return "" if probe.returncode == 0 else f"unshare -n does not work here ({probe.stderr.strip() or 'not root'})"
+
+
+@pytest.mark.notebooks
+@pytest.mark.model
+@pytest.mark.slow
+def test_report_runs_without_network_and_imports_nothing_from_the_current_folder(tmp_path):
+    here = tmp_path / "start"
+    (here / "analysis").mkdir(parents=True)
+    (here / "analysis" / "__init__.py").write_text('raise SystemExit("analysis imported from the current folder")\n')
+    why_not = _unshare_works()
+    command = [str(Path(sys.executable).with_name("analysis")), "report", "--corpus", str(REPO / "seeds"),
+               "--out", str(tmp_path / "out"), "--quiet"]
+    result = subprocess.run((["unshare", "-n"] if not why_not else []) + command, cwd=here, capture_output=True,
+                            text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(REPO),
+                                                         "ANALYSIS_CACHE": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "imported from the current folder" not in result.stderr
+    assert "without encryption" not in result.stderr and (tmp_path / "out" / "report.html").is_file()
+    if why_not:
+        pytest.skip(f"the report ran with the network: {why_not}")
