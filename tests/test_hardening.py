@@ -416,3 +416,13 @@ def test_report_runs_without_network_and_imports_nothing_from_the_current_folder
     assert "without encryption" not in result.stderr and (tmp_path / "out" / "report.html").is_file()
     if why_not:
         pytest.skip(f"the report ran with the network: {why_not}")
+
+
+def test_the_command_reads_the_faulty_corpus_to_the_end(messy, tmp_path, capsys):
+    from analysis.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["corpus", str(messy), "--out", str(tmp_path / "tables"), "--quiet"]) == 0
+    manifest = pd.read_csv(tmp_path / "tables" / "manifest.csv", dtype=str, keep_default_na=False)
+    assert "caf\\xe9.txt" in "\n".join(manifest["input"]) and (manifest["status"] == "loaded").sum() >= 20

@@ -10,7 +10,10 @@ The first stage of the analysis (corpus -> vectorize -> topics/framing -> figure
 ``path`` is one file or a folder read recursively; the format comes from the extension:
 .txt/.md (one article a file, the sub-folder kept as ``collection``), .html/.htm (main text
 by trafilatura, offline) and .csv/.tsv/.jsonl/.parquet (one article a row). Every input file
-or row ends in :attr:`Corpus.manifest` as loaded, duplicate or skipped, with a reason.
+or row ends in :attr:`Corpus.manifest` as loaded, duplicate or skipped, with a reason. Article
+ids are file paths without the extension (with it when two files differ only by it) and, for a
+table, its id column, unique per file: when another file uses the same ids the file id joins
+them ("outlet_b:1"); an ``id_column`` the user names is global.
 """
 
 from __future__ import annotations
@@ -189,8 +192,9 @@ def load_corpus(
     Raises
     ------
     CorpusError
-        For a missing path, a folder without readable files, a table without a text column,
-        bad options, or when no article is left after cleaning and filtering.
+        For a missing path, a folder without readable files, bad options, or when no article is
+        left after cleaning and filtering. A file that cannot be read (a table without a text
+        column, a bad file name, a broken link, ...) is a ``skipped`` row of the manifest instead.
     """
     options = _validate(
         dict(text=text_column, title=title_column, date=date_column, source=source_column,
