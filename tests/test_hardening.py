@@ -208,9 +208,10 @@ def test_forged_cache_shards_are_ignored_warned_and_tables_equal_a_clean_run(see
     said = "\n".join(str(w.message) for w in caught)
     for name, why in [("a_dimension", "vectors of dimension 3, the model's is 512"),
                       ("b_nan", "vectors that are not finite"), ("c_identity", "made by model 'use-multilingual-v3@0000"),
-                      ("d_old_format", "no checksum, dimension, identity: written by an older version"),
                       ("e_checksum", "checksum does not match its contents")]:
         assert f"{name}.npz is not used ({why}" in said
+    assert "1 embedding cache shards in" in said and "(written by an older version or not by this tool: no " \
+        "identity, dimension or checksum): d_old_format.npz;" in said
     assert forged.timings["embedded_passages"] == len(texts)
     np.testing.assert_allclose(forged.embeddings(), clean.embeddings(), atol=1e-6)
     for name in ("passage_topics", "topic_info", "topic_words"):

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from .metadata import domain_of
 from .readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names, warn_if_large
 
@@ -437,8 +439,6 @@ def cell_text(value: object, *, paragraphs: bool = False) -> tuple[str, str]:
     (joined)" when those were turned into text, "unreadable" (with text "") for anything else
     (a mapping, undecodable bytes).
     """
-    import numpy as np
-
     if isinstance(value, (bytes, bytearray, memoryview)):
         decoded, _ = decode_bytes(bytes(value))
         return (clean_cell(decoded), "bytes (decoded)") if decoded is not None else ("", "unreadable")

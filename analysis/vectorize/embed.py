@@ -225,14 +225,18 @@ class EmbeddingCache:
             self._dimension = int(self._dimension())
         return self._dimension
 
-    def _reject(self, shard: Path, why: str) -> None:
-        """Warn about a shard that does not verify and put it aside (hidden, so never read again)."""
+    def _put_aside(self, shard: Path) -> str:
+        """Rename a shard that does not verify to a hidden name, so that it is never read again."""
         aside = shard.with_name(f".rejected-{shard.name}")
         try:
             os.replace(shard, aside)
-            where = f"moved to {aside.name}"
         except OSError:
-            where = "left in place"
+            return "left in place"
+        return f"moved to {aside.name}"
+
+    def _reject(self, shard: Path, why: str) -> None:
+        """Warn about a shard that does not verify and put it aside."""
+        where = self._put_aside(shard)
         warnings.warn(f"embedding cache shard {shard} is not used ({why}); its passages are embedded again "
                       f"({where})", stacklevel=4)
         for key in [k for k, (s, _) in self._index.items() if s == shard]:
@@ -242,6 +246,7 @@ class EmbeddingCache:
         """Index the keys of shards not seen yet (hidden files are unfinished writes)."""
         if not self.folder.is_dir():
             return
+        unsigned: list[str] = []
         for shard in sorted(self.folder.glob("[!.]*.npz")):
             if shard.name in self._scanned:
                 continue
@@ -256,16 +261,21 @@ class EmbeddingCache:
                               "its passages will be embedded again; delete the file to silence this warning",
                               stacklevel=4)
                 continue
-            missing = {"identity", "dimension", "checksum"} - names
-            if missing:
-                self._reject(shard, f"no {', '.join(sorted(missing))}: written by an older version or not by "
-                                    "this tool")
+            if {"identity", "dimension", "checksum"} - names:
+                self._put_aside(shard)
+                unsigned.append(shard.name)
                 continue
             if identity != self.identity:
                 self._reject(shard, f"made by model {identity!r}, not {self.identity!r}")
                 continue
             for row, key in enumerate(keys):
                 self._index.setdefault(key, (shard, row))
+        if unsigned:
+            more = f" and {len(unsigned) - 3} more" if len(unsigned) > 3 else ""
+            warnings.warn(f"{len(unsigned)} embedding cache shards in {self.folder} are not used (written by an older "
+                          f"version or not by this tool: no identity, dimension or checksum): "
+                          f"{', '.join(unsigned[:3])}{more}; their passages are embedded again (the files are "
+                          "moved to .rejected-*)", stacklevel=4)
 
     def _verify(self, shard: Path, data) -> str:
         """Why the vectors of ``shard`` cannot be served, or ""."""
