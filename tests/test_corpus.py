@@ -462,10 +462,11 @@ def test_error_folder_without_readable_files(tmp_path):
 
 def test_error_csv_without_text_column(tmp_path):
     (tmp_path / "table.csv").write_text("name,when\nalpha,2024\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"no text column in '.*table\.csv': it has columns \['name', 'when'\]; "
+    with pytest.raises(CorpusError, match=r"1 of 1 inputs were skipped \(commonest reasons: no text column \(1\)\).*"
+                                          r"first: .*table\.csv: no text column \(columns: name, when\); "
                                           r"pass text_column=\.\.\."):
         load_corpus(tmp_path)
-    with pytest.raises(CorpusError, match=r"text_column='body' is not a column of '.*table\.csv': it has columns"):
+    with pytest.raises(CorpusError, match=r"first: .*table\.csv: text_column='body' is not a column \(columns: name"):
         load_corpus(tmp_path, text_column="body")
 
 

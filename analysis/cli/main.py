@@ -1,12 +1,15 @@
 """Command line: ``analysis report``, ``analysis corpus``, ``analysis framing ...``.
 
-Every command fails with a one-line message and a non-zero exit on bad input; ``--help`` on
-each command describes every option.
+Every error a user can cause (bad input or options, an output path that cannot be written, a
+full disk, a closed pipe) ends in one line on stderr that says what to do and exit code 2, with
+no traceback; ``--debug`` shows the traceback. ``--help`` on each command describes every option.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,6 +27,10 @@ def _report(args: argparse.Namespace) -> int:
 
 def _corpus(args: argparse.Namespace) -> int:
     from ..corpus import load_corpus
+    from ..report.outputs import check_out_dir
+
+    if args.out:
+        check_out_dir(args.out, args.path)
 
     header = {"auto": "auto", "yes": True, "no": False}[args.header]
     corpus = load_corpus(args.path, text_column=args.text_column, title_column=args.title_column,
@@ -44,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Topic and framing analysis of news about the drug trade and counternarcotics policy: "
                     "what the coverage talks about and whether it frames the response as militarization "
                     "or as root causes.")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     report = commands.add_parser(
@@ -89,20 +97,72 @@ def build_parser() -> argparse.ArgumentParser:
     from ..framing.cli import add_framing_commands
 
     add_framing_commands(commands)
+    for command in _all_commands(parser):
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the full traceback of an error")
     return parser
+
+
+def _all_commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                found += [command, *_all_commands(command)]
+    return found
+
+
+def _os_message(err: OSError) -> str:
+    """One line for an operating-system error, with what to do."""
+    where = f" '{err.filename}'" if err.filename else ""
+    if err.errno == errno.ENOSPC:
+        return f"the disk is full (writing{where}); free some space or write to another disk"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"no permission to write or read{where}; choose another path or change its permissions"
+    if err.errno == errno.EISDIR:
+        return f"{where.strip() or 'the path'} is a folder, not a file; name a file"
+    if err.errno == errno.ENOTDIR:
+        return f"a part of{where} is a file, not a folder; choose another path"
+    if err.errno == errno.ENOENT:
+        return f"no such file or folder{where}; check the path"
+    return f"{err.strerror or err}{where}"
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that Python's exit flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``analysis`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
     try:
-        return args.func(args)
+        result = args.func(args)
+        sys.stdout.flush()
+        return result
     except KeyboardInterrupt:
         print("analysis: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+    except BrokenPipeError:
+        _quiet_stdout()
+        if debug:
+            raise
+        print("analysis: error: the output was closed before it was all written (broken pipe); "
+              "send it to a file to keep all of it", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError, OSError) as err:
+        if debug:
+            raise
+        if isinstance(err, OSError) and err.errno is not None:
+            message = _os_message(err)
+        else:
+            message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"analysis: error: {message}", file=sys.stderr)
         return 2
 

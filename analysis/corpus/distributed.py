@@ -39,6 +39,7 @@ from .load import (
     _article_rows,
     _empty_message,
     _mark_repeated_ids,
+    _scope_ids,
     _Options,
     _passages,
     _read_inputs,
@@ -118,14 +119,17 @@ def _read_block(items: list[InputFile], options: _Options) -> list[RawDoc]:
     return _read_inputs(items, options)
 
 
-def _doc_keys(docs: list[RawDoc]) -> list[tuple[str, str, str]]:
-    return [(doc.input, doc.article_id, doc.skip_reason) for doc in docs]
+def _doc_keys(docs: list[RawDoc]) -> list[tuple[str, str, str, str, str]]:
+    return [(doc.input, doc.article_id, doc.skip_reason, doc.file, doc.id_scope) for doc in docs]
 
 
-def _rebalanced(blocks: list[tuple[list[RawDoc], int, int]], start: int, skips: dict[int, str]) -> list[RawDoc]:
-    """Concatenate slices of read blocks; docs whose global position is in ``skips`` get that reason."""
+def _rebalanced(blocks: list[tuple[list[RawDoc], int, int]], start: int,
+                skips: dict[int, tuple[str, str]]) -> list[RawDoc]:
+    """Concatenate slices of read blocks; docs whose global position is in ``skips`` get that
+    (article id, skip reason)."""
     docs = [doc for block, a, b in blocks for doc in block[a:b]]
-    return [replace(doc, skip_reason=skips[start + i]) if start + i in skips else doc for i, doc in enumerate(docs)]
+    return [replace(doc, article_id=skips[start + i][0], skip_reason=skips[start + i][1]) if start + i in skips
+            else doc for i, doc in enumerate(docs)]
 
 
 def _line_hash(line: str) -> int:
@@ -206,7 +210,7 @@ def _assemble_block(docs: list[RawDoc], articles: pd.DataFrame, duplicates: dict
     outcome = {doc.input: (row.status, row.reason) for doc, row in zip(readable, articles.itertuples())}
     rows = [{"input": doc.input, "article_id": doc.article_id,
              "status": "skipped" if doc.skip_reason else outcome[doc.input][0],
-             "reason": doc.skip_reason or outcome[doc.input][1]} for doc in docs]
+             "reason": doc.skip_reason or outcome[doc.input][1] or doc.note} for doc in docs]
     manifest = _typed(pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)), MANIFEST_COLUMNS)
     kept = articles[articles["status"] != "skipped"].drop(columns="reason").reset_index(drop=True)
     passages = _passages(kept[kept["status"] == "loaded"], options)
@@ -269,8 +273,8 @@ def load_corpus_dask(
     read = dask.persist(*[delayed(_read_block)(block, options) for block in partition_inputs(inputs, npartitions)])
     keys = dask.compute(*[delayed(_doc_keys)(block) for block in read])
     # repeated ids over the whole corpus, by global document position
-    stand_ins = [RawDoc(i, a, "", "text", skip_reason=r) for block in keys for i, a, r in block]
-    skips = _new_skips(keys, _mark_repeated_ids(stand_ins))
+    stand_ins = [RawDoc(i, a, "", "text", skip_reason=r, file=f, id_scope=s) for block in keys for i, a, r, f, s in block]
+    skips = _new_skips(keys, _mark_repeated_ids(_scope_ids(stand_ins)))
     docs = dask.persist(*_rebalance(read, [len(block) for block in keys], npartitions, skips))
     drafts = dask.persist(*[delayed(_drafts)(block) for block in docs])
     repeated = _boilerplate_lines(dask.compute(*[delayed(_boilerplate_candidates)(d) for d in drafts]))
@@ -294,10 +298,13 @@ def _count_loaded(kept: pd.DataFrame) -> int:
     return int((kept["status"] == "loaded").sum())
 
 
-def _new_skips(keys: Sequence[list[tuple[str, str, str]]], marked: list[RawDoc]) -> dict[int, str]:
-    """Global positions newly skipped for a repeated id, with the reason."""
-    before = [r for block in keys for _, _, r in block]
-    return {p: doc.skip_reason for p, doc in enumerate(marked) if doc.skip_reason and not before[p]}
+def _new_skips(keys: Sequence[list[tuple[str, str, str, str, str]]],
+               marked: list[RawDoc]) -> dict[int, tuple[str, str]]:
+    """Global positions whose id was scoped to its file or that were skipped for a repeated id:
+    (article id, skip reason)."""
+    before = [(a, r) for block in keys for _, a, r, _, _ in block]
+    return {p: (doc.article_id, doc.skip_reason) for p, doc in enumerate(marked)
+            if (doc.article_id, doc.skip_reason) != before[p]}
 
 
 def _rebalance(read: Sequence[Any], sizes: list[int], npartitions: int, skips: dict[int, str]) -> list[Any]:

@@ -10,7 +10,10 @@ The first stage of the analysis (corpus -> vectorize -> topics/framing -> figure
 ``path`` is one file or a folder read recursively; the format comes from the extension:
 .txt/.md (one article a file, the sub-folder kept as ``collection``), .html/.htm (main text
 by trafilatura, offline) and .csv/.tsv/.jsonl/.parquet (one article a row). Every input file
-or row ends in :attr:`Corpus.manifest` as loaded, duplicate or skipped, with a reason.
+or row ends in :attr:`Corpus.manifest` as loaded, duplicate or skipped, with a reason. Article
+ids are file paths without the extension (with it when two files differ only by it) and, for a
+table, its id column, unique per file: when another file uses the same ids the file id joins
+them ("outlet_b:1"); an ``id_column`` the user names is global.
 """
 
 from __future__ import annotations
@@ -189,8 +192,9 @@ def load_corpus(
     Raises
     ------
     CorpusError
-        For a missing path, a folder without readable files, a table without a text column,
-        bad options, or when no article is left after cleaning and filtering.
+        For a missing path, a folder without readable files, bad options, or when no article is
+        left after cleaning and filtering. A file that cannot be read (a table without a text
+        column, a bad file name, a broken link, ...) is a ``skipped`` row of the manifest instead.
     """
     options = _validate(
         dict(text=text_column, title=title_column, date=date_column, source=source_column,
@@ -199,7 +203,7 @@ def load_corpus(
         show_progress,
     )
     inputs = find_inputs(Path(path))
-    docs = _mark_repeated_ids(_read_inputs(inputs, options))
+    docs = _mark_repeated_ids(_scope_ids(_read_inputs(inputs, options)))
     readable = [doc for doc in docs if not doc.skip_reason]
     cleaned = clean_documents(readable, _progress(range(len(readable)), options, "cleaning"))
     articles = _article_rows(readable, cleaned)
@@ -254,7 +258,7 @@ def _read_inputs(inputs: list[InputFile], options: _Options) -> list[RawDoc]:
     for item in _progress(inputs, options, "reading"):
         suffix = item.path.suffix.lower()
         if item.skip_reason:
-            docs.append(RawDoc(str(item.path), item.article_id, item.collection, "text",
+            docs.append(RawDoc(item.label, item.article_id, item.collection, "text",
                                skip_reason=item.skip_reason))
         elif suffix in TABLE_SUFFIXES:
             docs.extend(read_table(item, options.columns, options.header))
@@ -262,6 +266,19 @@ def _read_inputs(inputs: list[InputFile], options: _Options) -> list[RawDoc]:
             docs.append(read_html_file(item))
         else:
             docs.append(read_text_file(item))
+    return docs
+
+
+def _scope_ids(docs: list[RawDoc]) -> list[RawDoc]:
+    """Ids are unique per file: a file whose detected id column shares ids with another file has
+    the file id join its row ids ("outlet_b:1"); an id column the user names is global."""
+    files: dict[str, set[str]] = {}
+    for doc in docs:
+        files.setdefault(doc.article_id, set()).add(doc.file)
+    clashing = {doc.file for doc in docs if doc.id_scope and len(files[doc.article_id]) > 1}
+    for doc in docs:
+        if doc.id_scope and doc.file in clashing:
+            doc.article_id = f"{doc.id_scope}:{doc.article_id}"
     return docs
 
 
@@ -337,7 +354,7 @@ def _assemble(docs: list[RawDoc], readable: list[RawDoc], articles: pd.DataFrame
     manifest_rows = [
         {"input": doc.input, "article_id": doc.article_id,
          "status": outcome[doc.input][0] if not doc.skip_reason else "skipped",
-         "reason": outcome[doc.input][1] if not doc.skip_reason else doc.skip_reason}
+         "reason": (outcome[doc.input][1] or doc.note) if not doc.skip_reason else doc.skip_reason}
         for doc in docs
     ]
     manifest = _typed(pd.DataFrame(manifest_rows, columns=list(MANIFEST_COLUMNS)), MANIFEST_COLUMNS)
@@ -352,10 +369,11 @@ def _empty_message(manifest: pd.DataFrame) -> str:
     skipped = manifest[manifest["status"] == "skipped"]
     reasons = Counter(reason.split(" (")[0] for reason in skipped["reason"])
     common = ", ".join(f"{reason} ({count})" for reason, count in reasons.most_common(3))
+    first = f"; first: {skipped['input'].iloc[0]}: {skipped['reason'].iloc[0]}" if len(skipped) else ""
     return (
         f"no articles left after cleaning: {len(skipped)} of {len(manifest)} inputs were skipped "
         f"(commonest reasons: {common or 'none'}); see the manifest reasons, or relax "
-        "language=, date_from=/date_to= or min_passage_words="
+        f"language=, date_from=/date_to= or min_passage_words={first}"
     )
 
 

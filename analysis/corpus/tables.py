@@ -12,13 +12,16 @@ import html
 import io
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from .metadata import domain_of
-from .readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names
+from .readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names, warn_if_large
 
 Header = bool | Literal["auto"]
 ROLES = ("text", "title", "date", "source", "url", "id", "author", "collection")
@@ -52,6 +55,8 @@ class Table:
     headerless: bool
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    #: What was changed to read the file (duplicate column names renamed, ...), for the manifest.
+    notes: list[str] = field(default_factory=list)
 
 
 def read_table(item: InputFile, columns: dict[str, str | int | None], header: Header) -> list[RawDoc]:
@@ -75,17 +80,31 @@ def read_table(item: InputFile, columns: dict[str, str | int | None], header: He
     if table is not None and _PASSAGE_ID_COLUMN in {_normal_name(name) for name in table.columns}:
         table, reason = None, f"passage table, not articles (it has a {_PASSAGE_ID_COLUMN} column)"
     if table is None:
-        return [RawDoc(str(item.path), item.article_id, item.collection, "table", skip_reason=reason)]
-    mapping = _map_columns(table, columns, item)
+        return [_file_doc(item, reason)]
+    try:
+        mapping = _map_columns(table, columns, item)
+    except CorpusError as error:  # this file only: the others are still read
+        return [_file_doc(item, getattr(error, "reason", str(error)))]
     labels = _class_labels(item, table, mapping.get("collection"))
-    docs = [_row_doc(item, number, row, mapping, labels) for number, row in table.rows]
+    scope = item.article_id if "id" in mapping and columns.get("id") is None else ""
+    docs = [_row_doc(item, number, row, mapping, labels, scope) for number, row in table.rows]
     docs += [
-        RawDoc(f"{item.path}:{number}", f"{item.article_id}:{number}", item.collection, "table", skip_reason=why)
+        RawDoc(f"{item.label}:{number}", f"{item.article_id}:{number}", item.collection, "table", skip_reason=why,
+               file=item.label)
         for number, why in table.bad_rows
     ]
     if not docs:
-        return [RawDoc(str(item.path), item.article_id, item.collection, "table", skip_reason="table has no rows")]
+        return [_file_doc(item, "table has no rows")]
+    if table.notes:
+        note = "; ".join(table.notes)
+        warnings.warn(f"{item.label}: {note}", stacklevel=3)
+        for doc in docs:
+            doc.note = "; ".join(filter(None, [note, doc.note]))
     return sorted(docs, key=lambda doc: _row_number(doc.input))
+
+
+def _file_doc(item: InputFile, reason: str) -> RawDoc:
+    return RawDoc(item.label, item.article_id, item.collection, "table", skip_reason=reason)
 
 
 def _row_number(input_name: str) -> int:
@@ -97,6 +116,7 @@ def _row_number(input_name: str) -> int:
 
 def _load(item: InputFile, header: Header) -> tuple[Table | None, str]:
     suffix = item.path.suffix.lower()
+    warn_if_large(item.path, item.label)
     if suffix == ".parquet":
         return _load_parquet(item)
     try:
@@ -112,28 +132,48 @@ def _load(item: InputFile, header: Header) -> tuple[Table | None, str]:
 
 
 def _load_parquet(item: InputFile) -> tuple[Table | None, str]:
-    import pandas as pd
+    import pyarrow.parquet as pq
 
     try:
-        frame = pd.read_parquet(item.path)
+        data = pq.ParquetFile(item.path).read()  # keeps repeated column names, unlike pandas
     except Exception as error:  # pyarrow raises several error types on bad files
         return None, f"unreadable Parquet file ({type(error).__name__})"
-    table = Table([str(c) for c in frame.columns], headerless=False)
-    for number, record in enumerate(frame.to_dict("records"), start=1):
-        table.rows.append((number, {str(k): v for k, v in record.items()}))
+    table = Table([], headerless=False)
+    table.columns = _unique_names([str(c) for c in data.column_names], table.notes)
+    values = [data.column(i).to_pylist() for i in range(data.num_columns)]
+    for number, row in enumerate(zip(*values), start=1):
+        table.rows.append((number, dict(zip(table.columns, row))))
     return table, ""
 
 
 def _load_jsonl(text: str) -> Table:
     table = Table([], headerless=False)
     seen: dict[str, None] = {}
-    lines = [line for line in text.split("\n") if line.strip()]
-    for number, line in enumerate(lines, start=1):
+    renamed: set[str] = set()
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        names = _unique_names([str(k) for k, _ in items], [])
+        renamed.update(name for name, (key, _) in zip(names, items) if name != str(key))
+        return dict(zip(names, (value for _, value in items)))
+
+    records: list[tuple[int, object]] = []
+    if text.lstrip().startswith("["):  # a JSON array written to a .jsonl file: one record per element
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            table.bad_rows.append((number, f"unreadable JSON line ({error.msg})"))
-            continue
+            array = json.loads(text, object_pairs_hook=pairs)
+        except json.JSONDecodeError:
+            array = None
+        if isinstance(array, list):
+            table.notes.append("a JSON array, not JSON lines: read one article per element")
+            records = list(enumerate(array, start=1))
+    if not records:
+        for number, line in enumerate((line for line in text.split("\n") if line.strip()), start=1):
+            try:
+                records.append((number, json.loads(line, object_pairs_hook=pairs)))
+            except json.JSONDecodeError as error:
+                table.bad_rows.append((number, f"unreadable JSON line ({error.msg})"))
+    if renamed:
+        table.notes.append(f"repeated keys renamed {', '.join(sorted(renamed))}")
+    for number, record in records:
         if not isinstance(record, dict):
             table.bad_rows.append((number, "unreadable JSON line (not an object)"))
             continue
@@ -162,11 +202,13 @@ def _load_delimited(text: str, delimiter: str, header: Header) -> Table:
     has_header = _first_row_is_header(good[0]) if header == "auto" else bool(header)
     if has_header:
         first = next(i for i, (_, fields) in enumerate(records) if fields is not None)
-        names = _column_names(records[first][1])
+        notes: list[str] = []
+        names = _column_names(records[first][1], notes)
         records = records[:first] + records[first + 1:]
     else:
+        notes = []
         names = [str(i) for i in range(max(len(fields) for fields in good))]
-    table = Table(names, headerless=not has_header)
+    table = Table(names, headerless=not has_header, notes=notes)
     records = _reparse_broken(records, text, delimiter, len(names))
     for number, (where, fields) in enumerate(records, start=1):
         if fields is None:
@@ -237,8 +279,23 @@ def _first_row_is_header(fields: list[str]) -> bool:
     return looks_like_labels and len(set(names)) == len(names)
 
 
-def _column_names(fields: list[str]) -> list[str]:
-    return [value.strip() or f"column_{i}" for i, value in enumerate(fields)]
+def _column_names(fields: list[str], notes: list[str] | None = None) -> list[str]:
+    return _unique_names([value.strip() or f"column_{i}" for i, value in enumerate(fields)],
+                         notes if notes is not None else [])
+
+
+def _unique_names(names: list[str], notes: list[str]) -> list[str]:
+    """Column names made unique: a repeated name gets ``_2``, ``_3`` ..., reported in ``notes``."""
+    out: list[str] = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate in out:
+            n += 1
+            candidate = f"{name}_{n}"
+        if candidate != name:
+            notes.append(f"duplicate column '{name}' renamed '{candidate}' (the first '{name}' is read)")
+        out.append(candidate)
+    return out
 
 
 def _normal_name(name: str) -> str:
@@ -259,20 +316,26 @@ def _map_columns(table: Table, chosen: dict[str, str | int | None], item: InputF
     else:
         _map_by_name(table, mapping)
     if "text" not in mapping:
-        raise CorpusError(
-            f"no text column in '{item.path}': it has columns {table.columns}; "
-            "pass text_column=... to name the column that holds the article text"
-        )
+        raise _column_error(
+            f"no text column (columns: {', '.join(table.columns) or 'none'}); "
+            "pass text_column=... to name the column that holds the article text")
     return mapping
+
+
+def _column_error(reason: str) -> CorpusError:
+    """The error of a table whose columns do not fit; ``reason`` is what its manifest row says."""
+    error = CorpusError(reason)
+    error.reason = reason  # type: ignore[attr-defined]
+    return error
 
 
 def _check_column(table: Table, role: str, choice: str | int, item: InputFile) -> str:
     name = str(choice)
     if name in table.columns:
         return name
-    raise CorpusError(
-        f"{role}_column={choice!r} is not a column of '{item.path}': it has columns {table.columns}"
-        + (" (a header-less file's columns are numbered from 0)" if table.headerless else "")
+    raise _column_error(
+        f"{role}_column={choice!r} is not a column (columns: {', '.join(table.columns) or 'none'}"
+        + ("; a header-less file's columns are numbered from 0)" if table.headerless else ")")
     )
 
 
@@ -331,15 +394,26 @@ def _class_labels(item: InputFile, table: Table, column: str | None) -> dict[str
 
 
 def _row_doc(item: InputFile, number: int, row: dict[str, object], mapping: dict[str, str],
-             labels: dict[str, str]) -> RawDoc:
+             labels: dict[str, str], scope: str = "") -> RawDoc:
+    notes: list[str] = []
+    odd: list[str] = []
+
     def cell(role: str) -> str:
-        return clean_cell(row.get(mapping[role])) if role in mapping else ""
+        if role not in mapping:
+            return ""
+        value, what = cell_text(row.get(mapping[role]), paragraphs=role in ("text", "title"))
+        if what == "unreadable":
+            odd.append(f"{mapping[role]} cell holds {type(row.get(mapping[role])).__name__}, not text")
+        elif what:
+            notes.append(f"{mapping[role]} cell held {what}")
+        return value
 
     title, text, url = cell("title"), cell("text"), cell("url")
     collection = cell("collection")
+    row_id = cell("id")
     doc = RawDoc(
-        input=f"{item.path}:{number}",
-        article_id=cell("id") or f"{item.article_id}:{number}",
+        input=f"{item.label}:{number}",
+        article_id=row_id or f"{item.article_id}:{number}",
         collection=labels.get(collection, collection) if "collection" in mapping else item.collection,
         kind="table",
         text=join_title(title, text),
@@ -349,10 +423,34 @@ def _row_doc(item: InputFile, number: int, row: dict[str, object], mapping: dict
         url=url,
         author=cell("author"),
         site=domain_of(url),
+        note="; ".join(notes),
+        file=item.label,
+        id_scope=scope if row_id else "",
     )
     if not text:
-        doc.skip_reason = "empty text"
+        doc.skip_reason = odd[0] if odd and odd[0].startswith(mapping["text"]) else "empty text"
     return doc
+
+
+def cell_text(value: object, *, paragraphs: bool = False) -> tuple[str, str]:
+    """A table cell as plain text, and what it held when that was not text.
+
+    Returns ``(text, what)``: ``what`` is "" for text and numbers, "bytes (decoded)" or "a list
+    (joined)" when those were turned into text, "unreadable" (with text "") for anything else
+    (a mapping, undecodable bytes).
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        decoded, _ = decode_bytes(bytes(value))
+        return (clean_cell(decoded), "bytes (decoded)") if decoded is not None else ("", "unreadable")
+    if isinstance(value, (list, tuple, np.ndarray)):
+        parts = [cell_text(part, paragraphs=paragraphs) for part in list(value)]
+        if any(what == "unreadable" for _, what in parts):
+            return "", "unreadable"
+        joined = ("\n\n" if paragraphs else "; ").join(text for text, _ in parts if text)
+        return joined, "a list (joined)"
+    if isinstance(value, (dict, set)):
+        return "", "unreadable"
+    return clean_cell(value), ""
 
 
 _ENTITY_RE = re.compile(r"(?<![&\w])#(\d{2,4});|(?<![&\w])(quot|amp|lt|gt|nbsp);")

@@ -134,10 +134,19 @@ def train(args: argparse.Namespace) -> int:
     return validate(args)
 
 
+def _check_output(path: Path) -> None:
+    """Refuse an ``--output`` that cannot be written, before any work is done."""
+    if path.is_dir():
+        raise ValueError(f"--output '{path}' is a folder; name a CSV file, e.g. {path / 'predictions.csv'}")
+    if not path.parent.is_dir():
+        raise ValueError(f"--output '{path}': the folder '{path.parent}' does not exist; create it or choose another")
+
+
 def predict(args: argparse.Namespace) -> int:
     """Predict frames for the passages of a CSV with columns id, text."""
     from .model import DEFAULT_MODEL_DIR, FramingClassifier
 
+    _check_output(Path(args.output))
     try:
         table = pd.read_csv(args.input, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError as err:

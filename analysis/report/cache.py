@@ -30,11 +30,21 @@ def fingerprint(*parts: Any) -> str:
 
 
 def inputs_fingerprint(path: str | os.PathLike) -> str:
-    """Names, sizes and modification times of every file under ``path`` (or of the file itself)."""
+    """Names, sizes and modification times of every path the corpus loader lists under ``path``
+    (or of the file itself), through followed links; a skipped path counts by name and reason."""
+    from ..corpus.readers import corpus_paths, display_path
+
     path = Path(path)
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return fingerprint([(str(p.relative_to(path) if p != path else p.name), p.stat().st_size,
-                         int(p.stat().st_mtime)) for p in files])
+    parts = []
+    for p, reason in corpus_paths(path):
+        name = display_path(p.relative_to(path) if p != path else p.name)
+        stat = None
+        try:
+            stat = None if reason else p.stat()
+        except OSError as error:
+            reason = str(error)
+        parts.append((name, reason) if stat is None else (name, stat.st_size, int(stat.st_mtime)))
+    return fingerprint(parts)
 
 
 def plain_table(table: pd.DataFrame) -> pd.DataFrame:

