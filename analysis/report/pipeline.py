@@ -24,6 +24,7 @@ import pandas as pd
 from ..corpus import Corpus, load_corpus
 from ..vectorize import Embedder
 from .cache import StageCache, fingerprint, inputs_fingerprint, plain_table
+from .notes import recorded_warnings
 from .settings import GROUP_BY, Settings
 
 __all__ = ["GROUP_BY", "Analysis", "project_path"]
@@ -279,7 +280,7 @@ class Analysis:
                 versions[package] = None
         record = {"parameters": self.parameters(), "versions": versions,
                   "stages": {s: self.stage_record(s) for s in ("corpus", "topics", "framing")},
-                  "timings": self.timings, **(extra or {})}
+                  "timings": self.timings, "warnings": recorded_warnings(self.state_dir), **(extra or {})}
         path = self.out / "run.json"
         path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         return path

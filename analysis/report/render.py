@@ -23,13 +23,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import figures as fg
+from ..framing.frames import FRAME_NAMES
 from . import tables as tb
 from .cache import fingerprint
 from .pipeline import Analysis
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
-           "summary_text", "GROUP_LABELS"]
+           "summary_text", "GROUP_LABELS", "HTMLBlock", "evidence_html", "highlight_indicators"]
 
 UNKNOWN = "(unknown)"
 GROUP_LABELS = {"source": "Outlet", "country": "Country", "collection": "Collection", "language": "Language"}
@@ -108,6 +109,7 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
 
 def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n_boot: int) -> dict[str, pd.DataFrame]:
     seed = run.seed
+    frames = frames.assign(title=frames["article_id"].map(tb.display_titles(frames)))
     tables = {"passage_frames": frames,
               "article_frames": tb.article_frames(frames, n_boot=n_boot, random_state=seed)}
     group = frames.assign(**{run.group_by: frames[run.group_by].replace("", UNKNOWN)})
@@ -211,6 +213,75 @@ def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
 
     return run.cache.run(stage_name, fp, draw_and_save, saved,
                          files=lambda record: [p for fig in saved(record).values() for p in fig.files])
+
+
+class HTMLBlock(str):
+    """HTML text that a notebook (and so ``report.html``) shows as HTML, not as a string."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def highlight_indicators(text: str) -> str:
+    """``text`` as HTML with the codebook's indicator phrases marked in their frame's colour.
+
+    Militarization phrases get ``<mark class="militarization">``, root-cause phrases
+    ``<mark class="root_cause">``; everything else is escaped, newlines become ``<br>``.
+    """
+    from html import escape
+
+    from ..framing import indicator_spans
+
+    parts, at = [], 0
+    for start, end, frame in indicator_spans(text):
+        parts += [escape(text[at:start]),
+                  f'<mark class="{frame}" style="background-color:{_MARK_COLOURS[frame]}">{escape(text[start:end])}</mark>']
+        at = end
+    parts.append(escape(text[at:]))
+    return "".join(parts).replace("\n", "<br>")
+
+
+#: FRAME_COLORS lightened to sit behind text.
+_MARK_COLOURS = {"militarization": "#F6D3BF", "root_cause": "#BFDCEF"}
+
+
+def _mark_style() -> str:
+    rules = "".join(f"mark.{frame}{{background:{colour};color:inherit;padding:0 1px;border-radius:2px}}"
+                    for frame, colour in _MARK_COLOURS.items())
+    return (f"<style>{rules}table.evidence td{{vertical-align:top;text-align:left;white-space:normal}}"
+            "table.evidence td.passage{max-width:44em;line-height:1.45}</style>")
+
+
+def evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
+    """The evidence table (:func:`~analysis.report.tables.evidence_table`) as a table to read.
+
+    One block per article (title, outlet, date), then its most militarized and most root-cause
+    passage in full, wrapped, with p_militarization and p_root_cause and the codebook's
+    indicator phrases highlighted (:func:`highlight_indicators`). No index, no cut text.
+    """
+    from html import escape
+
+    header = ("<tr><th>Article</th><th>Passage</th><th>p_militarization</th><th>p_root_cause</th>"
+              "<th>Label</th><th>Text (indicator phrases marked)</th></tr>")
+    rows = []
+    for article_id, part in evidence.groupby("article_id", sort=False):
+        first = part.iloc[0]
+        date = first.get("date")
+        meta = " · ".join(x for x in (str(first.get("source") or ""),
+                                      "" if pd.isna(date) else f"{pd.Timestamp(date):%Y-%m-%d}") if x)
+        article = f"<b>{escape(str(first['title'] or article_id))}</b>" + (f"<br><small>{escape(meta)}</small>" if meta else "")
+        for i, (_, row) in enumerate(part.iterrows()):
+            cell = f'<td rowspan="{len(part)}">{article}</td>' if i == 0 else ""
+            rows.append(f"<tr>{cell}<td>{escape(row['side'])}</td><td>{row['p_militarization']:.2f}</td>"
+                        f"<td>{row['p_root_cause']:.2f}</td><td>{escape(FRAME_NAMES.get(row['label'], row['label']))}</td>"
+                        f'<td class="passage">{highlight_indicators(row["text"])}</td></tr>')
+    legend = (f'<p><mark class="militarization" style="background-color:{_MARK_COLOURS["militarization"]}">'
+              f'militarization indicator</mark> <mark class="root_cause" style="background-color:'
+              f'{_MARK_COLOURS["root_cause"]}">root-cause indicator</mark> (phrases of the codebook, '
+              "<code>analysis/framing/codebook.yaml</code>); p_militarization and p_root_cause are the "
+              "classifier's probabilities for the passage.</p>")
+    return HTMLBlock(f'{_mark_style()}{legend}<table class="evidence"><thead>{header}</thead>'
+                     f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def topic_record_text(record: dict) -> str:
