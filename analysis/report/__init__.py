@@ -14,19 +14,23 @@ from .notes import capture_warnings, recorded_warnings
 from .render import (
     GROUP_LABELS,
     HTMLBlock,
+    Interactive,
     SavedFigure,
+    browse_table,
     classifier_text,
     corpus_figures,
     corpus_tables,
     evidence_html,
     framing_figures,
     framing_tables,
+    interactive,
     render,
     save_figures,
     summary_text,
     topic_figures,
     topic_record_text,
     topic_tables,
+    topics_with_term,
 )
 from .settings import GROUP_BY, Settings, SettingsError, parameters_cell
 from .runner import NOTEBOOK_DIR, ReportError, notebook_parameters, parse_parameters, run_report
@@ -44,6 +48,7 @@ from .tables import (
 from .workbook import write_workbook
 
 __all__ = ["GROUP_BY", "GROUP_LABELS", "NOTEBOOK_DIR", "Analysis", "HTMLBlock", "ReportError", "SavedFigure", "Settings",
+           "Interactive", "browse_table", "interactive", "topics_with_term",
            "capture_warnings", "display_titles", "evidence_html", "recorded_warnings", "write_workbook",
            "SettingsError", "StageCache", "article_frames", "fingerprint", "group_stance", "parameters_cell",
            "period_stance", "topics_over_time", "topics_per_class", "classifier_text",

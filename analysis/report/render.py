@@ -30,7 +30,8 @@ from .pipeline import Analysis
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
-           "summary_text", "GROUP_LABELS", "HTMLBlock", "evidence_html", "highlight_indicators"]
+           "summary_text", "GROUP_LABELS", "HTMLBlock", "Interactive", "browse_table", "evidence_html",
+           "highlight_indicators", "interactive", "topics_with_term"]
 
 UNKNOWN = "(unknown)"
 GROUP_LABELS = {"source": "Outlet", "country": "Country", "collection": "Collection", "language": "Language"}
@@ -215,6 +216,56 @@ def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
                          files=lambda record: [p for fig in saved(record).values() for p in fig.files])
 
 
+def browse_table(run: Analysis) -> pd.DataFrame:
+    """One row per passage with its text, article, frame and topic: what the interactive figures draw.
+
+    Columns: passage_id, article_id, text, title, source, date, label (frame), p_militarization,
+    p_root_cause, stance, topic, topic_label, x, y.
+    """
+    frames = run.framing()
+    frames = frames.assign(title=frames["article_id"].map(tb.display_titles(frames)))
+    topics = run.topics()["passage_topics"].rename(columns={"label": "topic_label"})
+    keep = [c for c in ("passage_id", "article_id", "text", "title", "source", "date", "label", "p_militarization",
+                        "p_root_cause", "stance") if c in frames]
+    return frames[keep].merge(topics[["passage_id", "topic", "topic_label", "x", "y"]], on="passage_id", how="inner")
+
+
+class Interactive:
+    """A plotly figure shown by JupyterLab as an interactive chart, without plotly.js in the notebook.
+
+    The notebook stores the figure as plotly JSON (``application/vnd.plotly.v1+json``, drawn by
+    JupyterLab's plotly extension), so an executed notebook stays small; elsewhere it shows a
+    line saying where to open it. ``.figure`` is the plotly Figure (``.figure.write_html(...)``).
+    """
+
+    def __init__(self, figure) -> None:
+        self.figure = figure
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        import json
+
+        return {"application/vnd.plotly.v1+json": json.loads(self.figure.to_json()),
+                "text/plain": "Interactive figure: open this notebook in JupyterLab to hover and filter."}
+
+
+def interactive(run: Analysis, name: str) -> Interactive:
+    """An interactive figure of the run: ``"topic_map"`` or ``"passage_browser"`` (plotly, for JupyterLab)."""
+    draw = {"topic_map": fg.plot_topic_map_interactive, "passage_browser": fg.plot_passage_browser}
+    if name not in draw:
+        raise ValueError(f"interactive figure must be one of {sorted(draw)}, got {name!r}")
+    return Interactive(draw[name](browse_table(run)))
+
+
+def topics_with_term(run: Analysis, term: str) -> pd.DataFrame:
+    """Topics whose passages use ``term`` (case and accents ignored), most first.
+
+    Columns topic, label, passages, share_of_topic, share_of_term; see
+    :func:`analysis.topics.find_topics`.
+    """
+    passages = run.load_corpus().passages
+    return run.topic_model().find_topics(term, passages["text"].tolist())
+
+
 class HTMLBlock(str):
     """HTML text that a notebook (and so ``report.html``) shows as HTML, not as a string."""
 
@@ -300,7 +351,15 @@ def topic_record_text(record: dict) -> str:
                f"stability (ARI across seeds) {metrics['stability_ari']:.2f}" if "stability_ari" in metrics else ""]
     quality = [q for q in quality if q]
     if quality:
-        lines.append("Quality: " + "; ".join(quality) + ".")
+        lines.append("Quality: " + "; ".join(quality) + " (of the topics as found).")
+    curation = record.get("curation")
+    if curation:
+        merged = "; ".join(" + ".join(str(t) for t in group) for group in curation.get("merge", []))
+        lines.append(f"Curated by hand in `{Path(curation['file']).name}`: {len(curation.get('names', {}))} topic "
+                     f"name(s)" + (f", topics merged: {merged}" if merged else "") + ".")
+    else:
+        lines.append("To name topics or merge two, write `topic_names.csv` (columns `topic,name`; topics given the "
+                     "same name are merged) in the output folder, or pass `-p topic_names FILE`, and run again.")
     return " ".join(lines)
 
 
