@@ -30,6 +30,7 @@ from .render import (
     topic_figures,
     topic_record_text,
     topic_tables,
+    topic_overview,
     topics_with_term,
 )
 from .settings import GROUP_BY, Settings, SettingsError, parameters_cell
@@ -48,7 +49,7 @@ from .tables import (
 from .workbook import write_workbook
 
 __all__ = ["GROUP_BY", "GROUP_LABELS", "NOTEBOOK_DIR", "Analysis", "HTMLBlock", "ReportError", "SavedFigure", "Settings",
-           "Interactive", "browse_table", "interactive", "topics_with_term",
+           "Interactive", "browse_table", "interactive", "topic_overview", "topics_with_term",
            "capture_warnings", "display_titles", "evidence_html", "recorded_warnings", "write_workbook",
            "SettingsError", "StageCache", "article_frames", "fingerprint", "group_stance", "parameters_cell",
            "period_stance", "topics_over_time", "topics_per_class", "classifier_text",

@@ -31,7 +31,7 @@ from .pipeline import Analysis
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
            "summary_text", "GROUP_LABELS", "HTMLBlock", "Interactive", "browse_table", "evidence_html",
-           "highlight_indicators", "interactive", "topics_with_term"]
+           "highlight_indicators", "interactive", "topic_overview", "topics_with_term"]
 
 UNKNOWN = "(unknown)"
 GROUP_LABELS = {"source": "Outlet", "country": "Country", "collection": "Collection", "language": "Language"}
@@ -254,6 +254,13 @@ def interactive(run: Analysis, name: str) -> Interactive:
     if name not in draw:
         raise ValueError(f"interactive figure must be one of {sorted(draw)}, got {name!r}")
     return Interactive(draw[name](browse_table(run)))
+
+
+def topic_overview(run: Analysis):
+    """The topics as a table to read (number, label or name given by hand, size, share), without index."""
+    info = run.topics()["topic_info"][["topic", "label", "size", "share"]]
+    return (info.rename(columns={"label": "topic label", "size": "passages"}).style.hide(axis="index")
+            .format({"share": "{:.0%}"}))
 
 
 def topics_with_term(run: Analysis, term: str) -> pd.DataFrame:
