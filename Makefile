@@ -43,7 +43,8 @@ readme-figures:
 # Notebooks open with the project's kernel, "Python (analysis)" (installed by setup).
 lab: $(STAMP)
 	@echo "JupyterLab: http://localhost:$(LAB_PORT)/lab (the full address with its token follows in the log)"
-	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=$(LAB_IP) --port=$(LAB_PORT) $(ALLOW_ROOT)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=$(LAB_IP) --port=$(LAB_PORT) $(ALLOW_ROOT) \
+		--MappingKernelManager.default_kernel_name=analysis
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline.py

@@ -274,3 +274,36 @@ def test_topics_named_and_merged_by_hand_reach_the_tables_figures_and_report(rep
     executed = nbformat.read(out / "notebooks" / "02-topics.ipynb", as_version=4)
     text = json.dumps([c.get("outputs", []) for c in executed.cells])
     assert "Curated by hand in `topic_names.csv`" in text and "Fentanyl boom" in text
+
+
+def test_source_notebooks_declare_the_project_kernel_and_make_lab_allows_root_only_for_root():
+    import os
+    import subprocess
+
+    for source in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        spec = nbformat.read(source, as_version=4).metadata.kernelspec
+        assert (spec["name"], spec["display_name"]) == ("analysis", "Python (analysis)"), source.name
+    root = NOTEBOOK_DIR.parent
+    plan = subprocess.run(["make", "-n", "lab", "STAMP=Makefile"], cwd=root, capture_output=True, text=True)
+    command = next(line for line in plan.stdout.splitlines() if "jupyter lab" in line)
+    assert ("--allow-root" in command) == (os.getuid() == 0)
+    assert "default_kernel_name=analysis" in plan.stdout and "http://localhost:" in plan.stdout
+
+
+def test_a_report_into_figures_changes_no_tracked_file(report_dir):
+    """`make report` writes into figures/: everything it writes there is ignored by git, nothing is tracked."""
+    import subprocess
+
+    root = NOTEBOOK_DIR.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "figures"], cwd=root, capture_output=True, text=True).stdout.split()
+    assert tracked == ["figures/.gitkeep"]
+    products = sorted(f"figures/{p.relative_to(report_dir)}" for p in report_dir.rglob("*") if p.is_file())
+    assert len(products) > 40
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *products], cwd=root, capture_output=True,
+                             text=True).stdout.split()
+    assert sorted(ignored) == products
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", readme):  # the README's figures are tracked elsewhere
+        assert image.startswith("docs/figures/") and (root / image).is_file(), image
