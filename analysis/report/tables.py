@@ -100,8 +100,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'“¿¡(]?[A-ZÁÉÍÓÚÑ0-
 
 
 def first_sentence(text: str, *, max_chars: int = 120) -> str:
-    """The first sentence of ``text`` (up to ``max_chars``, cut at a word with "…"), on one line."""
-    line = " ".join(str(text).split())
+    """The first sentence of ``text`` (up to ``max_chars``, cut at a word with "…"), on one line.
+
+    Short lines before it (section headings such as "What's happened") are skipped: the
+    sentence comes from the first line of eight words or more, or the first line if none is.
+    """
+    lines = [" ".join(line.split()) for line in str(text).splitlines() if line.strip()] or [""]
+    line = next((line for line in lines if len(line.split()) >= 8), lines[0])
     sentence = _SENTENCE_END.split(line, maxsplit=1)[0]
     if len(sentence) <= max_chars:
         return sentence
