@@ -11,7 +11,12 @@ FIND_LINKS := $(if $(wildcard $(WHEELS)),--find-links $(WHEELS))
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: setup report test lab bench clean
+# JupyterLab refuses to run as root unless told; only then is it told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_PORT ?= 8888
+LAB_IP   ?= 127.0.0.1
+
+.PHONY: setup report readme-figures test lab bench clean
 
 setup: $(STAMP)
 
@@ -29,8 +34,17 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The README's figures are tracked in docs/figures/ and change only when asked: after a report
+# (and `analysis framing validate`, for framing_validation.png), `make readme-figures`.
+readme-figures:
+	cp $(OUT)/frame_shares_by_article.png $(OUT)/stance_by_group.png docs/figures/
+	if [ -f $(OUT)/validation/framing_validation.png ]; then cp $(OUT)/validation/framing_validation.png docs/figures/; fi
+
+# Notebooks open with the project's kernel, "Python (analysis)" (installed by setup).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@echo "JupyterLab: http://localhost:$(LAB_PORT)/lab (the full address with its token follows in the log)"
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=$(LAB_IP) --port=$(LAB_PORT) $(ALLOW_ROOT) \
+		--MappingKernelManager.default_kernel_name=analysis
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline.py
@@ -38,4 +52,4 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .cache build *.egg-info
 	find . -name __pycache__ -prune -exec rm -rf {} +
-	find $(OUT) -mindepth 1 ! -name .gitkeep ! -name '*.png' -exec rm -rf {} +
+	find $(OUT) -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -337,7 +337,7 @@ def test_stance_by_group_draws_points_with_intervals_and_a_zero_line():
     (ax,) = main_axes(fig)
     points = ax.collections[-1]
     assert len(points.get_offsets()) == 3
-    assert ticklabels(ax.yaxis) == ["New York Times (n = 40)", "AP (n = 25)", "BNN (n = 12)"]  # by stance
+    assert ticklabels(ax.yaxis) == ["New York Times (40 passages)", "AP (25 passages)", "BNN (12 passages)"]  # by stance
     assert [to_hex(c) for c in points.get_facecolors()] == [FRAME_COLORS["militarization"].lower()] * 2 + [
         FRAME_COLORS["root_cause"].lower()]
     assert any(np.allclose(line.get_xdata(), 0) for line in ax.lines)
@@ -348,8 +348,21 @@ def test_stance_by_group_draws_points_with_intervals_and_a_zero_line():
 def test_stance_by_group_orders_dates_chronologically():
     fig = figures.plot_stance_by_group(group_stance_table(dates=True), group_label="Month")
     (ax,) = main_axes(fig)
-    assert ticklabels(ax.yaxis) == ["Dec 2025 (n = 12)", "Jan 2026 (n = 25)", "Feb 2026 (n = 40)"]
+    assert ticklabels(ax.yaxis) == ["Dec 2025 (12 passages)", "Jan 2026 (25 passages)", "Feb 2026 (40 passages)"]
     assert ax.get_ylabel() == "Month" and "month" in title_of(fig)
+
+
+def test_stance_by_group_counts_articles_and_passages_and_says_why_a_group_has_no_interval():
+    table = group_stance_table().assign(n_articles=[4, 1, 3])
+    table.loc[1, ["ci_low", "ci_high"]] = np.nan  # BNN: one article
+    fig = figures.plot_stance_by_group(table)
+    (ax,) = main_axes(fig)
+    assert ticklabels(ax.yaxis) == ["New York Times\n(4 articles, 40 passages)", "AP (3 articles, 25 passages)",
+                                    "BNN (1 article, 12 passages)"]
+    bars = [c for c in ax.collections if c is not ax.collections[-1]]
+    assert sum(len(segments.get_segments()) for segments in bars) == 2  # no bar for BNN
+    notes = [" ".join(t.get_text().split()) for t in ax.texts]
+    assert any("1 group has no bar: one article" in note for note in notes)
 
 
 def test_stance_outside_minus_one_to_one_is_rejected():
@@ -365,7 +378,7 @@ def test_topic_frame_heatmap_shows_shares_with_readable_text_and_a_colorbar():
     assert image.shape == (4, 3)
     assert ticklabels(ax.xaxis) == [FRAME_NAMES[f] for f in FRAMES]
     first = ticklabels(ax.yaxis)[0]
-    assert first == "0_cocaine_ecuador_port (n = 50)"  # most militarized first, with its passages
+    assert first == "0_cocaine_ecuador_port\n(50 passages)"  # most militarized first, with its passages
     assert ticklabels(ax.yaxis)[-1].startswith("Outliers")
     assert np.allclose(image[0], [0.7, 0.1, 0.2])
     cells = {t.get_text(): t.get_color() for t in ax.texts}
@@ -382,7 +395,7 @@ def test_topic_frame_heatmap_of_forty_topics_fits_a_page_one_line_per_topic():
     fig = figures.plot_topic_frame_heatmap(table, width="double")
     (ax,) = main_axes(fig)
     shown = ticklabels(ax.yaxis)
-    assert len(shown) == 41 and all("\n" not in label and label.endswith("(n = 36)") for label in shown)  # 3 frames x 12
+    assert len(shown) == 41 and all("\n" not in label and label.endswith("(36 passages)") for label in shown)  # 3 frames x 12
     assert any("…" in label for label in shown)  # cut, not wrapped
     assert fig.get_figheight() <= 9.6
     from analysis.figures.style import texts_outside_figure

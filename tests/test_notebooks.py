@@ -186,3 +186,124 @@ def test_a_bad_parameter_given_to_papermill_fails_in_the_first_cell_in_one_line(
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert len(errors) == 1 and len(errors[0]["traceback"]) == 1 and errors[0]["traceback"][0].startswith(message)
     assert not (tmp_path / "out" / "tables" / "passages.parquet").exists()  # nothing ran
+
+
+def test_no_stderr_or_warning_reaches_a_notebook_or_the_report(report_dir):
+    for source in NOTEBOOK_DIR.glob("*.ipynb"):
+        executed = nbformat.read(report_dir / "notebooks" / source.name, as_version=4)
+        assert executed.metadata.kernelspec["name"] == "analysis"
+        for cell in executed.cells:
+            for output in cell.get("outputs", []):
+                assert output.get("name") != "stderr", (source.name, output.get("text", "")[:200])
+                assert "Warning" not in output.get("text", ""), source.name
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html
+    assert "IProgress" not in html and "TqdmWarning" not in html
+    recorded = json.loads((report_dir / "run.json").read_text())["warnings"]
+    assert any("fell back to k-means" in w["message"] for w in recorded)  # seeds are too few for HDBSCAN
+
+
+def test_evidence_shows_whole_passages_with_named_probabilities(report_dir):
+    evidence = pd.read_parquet(report_dir / "tables" / "evidence.parquet")
+    passages = pd.read_parquet(report_dir / "tables" / "passages.parquet").set_index("passage_id")
+    assert {"p_militarization", "p_root_cause", "source", "date", "title"} <= set(evidence.columns)
+    assert "p" not in evidence.columns and len(evidence) == 2 * 5
+    assert (evidence["text"] == passages.loc[evidence["passage_id"], "text"].to_numpy()).all()  # never cut
+    untitled = evidence[evidence["article_id"].str.startswith("002_")]["title"].iloc[0]
+    assert untitled and not untitled.startswith("002_")  # seed 002 has no headline: its first sentence
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    evidence_html = html[html.index('<table class="evidence">'):]
+    evidence_html = evidence_html[: evidence_html.index("</table>")]
+    assert "<th>p_militarization</th>" in evidence_html and "<th>p_root_cause</th>" in evidence_html
+    assert '<mark class="militarization"' in evidence_html and "\\n" not in evidence_html
+    import html as htmllib
+
+    def plain(text):
+        return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", text)).split()).replace(" ", "")
+
+    shown = plain(evidence_html)
+    longest = max(evidence["text"], key=len)
+    assert len(longest) > 400 and plain(longest) in shown  # the whole passage, markup aside
+    assert plain(untitled) in shown
+
+
+def test_tables_are_also_one_excel_workbook(report_dir):
+    import openpyxl
+
+    tables = report_dir / "tables"
+    book = openpyxl.load_workbook(tables / "tables.xlsx", read_only=True)
+    stems = sorted(p.stem for p in tables.glob("*.parquet"))
+    assert book.sheetnames == ["contents", *stems] and all(len(name) <= 31 for name in book.sheetnames)
+    for stem in ("passage_frames", "evidence", "topic_info"):
+        assert book[stem].max_row == len(pd.read_parquet(tables / f"{stem}.parquet")) + 1  # header row
+    contents = pd.read_excel(tables / "tables.xlsx", sheet_name="contents")
+    assert contents.set_index("table").loc["passages", "rows"] == len(pd.read_parquet(tables / "passages.parquet"))
+
+
+def test_topics_named_and_merged_by_hand_reach_the_tables_figures_and_report(report_dir, tmp_path, seeds_dir, cache,
+                                                                              monkeypatch):
+    import shutil
+
+    out = tmp_path / "curated"
+    shutil.copytree(report_dir, out)
+    info = pd.read_parquet(out / "tables" / "topic_info.parquet").sort_values("size", ascending=False)
+    first, second, third = info["topic"].iloc[:3].tolist()
+    sizes = info.set_index("topic")["size"]
+    (out / "topic_names.csv").write_text(f"topic,name\n{first},Fentanyl boom\n"
+                                         f"{second},Operations at sea\n{third},Operations at sea\n",
+                                         encoding="utf-8")
+    fitted = (out / "models" / "topics" / "model.json").stat().st_mtime_ns
+    monkeypatch.setenv("ANALYSIS_CACHE", str(cache))
+    run_report(str(seeds_dir), str(out), progress=False)
+    assert (out / "models" / "topics" / "model.json").stat().st_mtime_ns == fitted  # not refitted
+    curated = pd.read_parquet(out / "tables" / "topic_info.parquet").set_index("topic")
+    assert curated.loc[first, "label"] == "Fentanyl boom"
+    assert third not in curated.index and curated.loc[second, "size"] == sizes[second] + sizes[third]
+    assert (curated["label"] == "Operations at sea").sum() == 1
+    frames = pd.read_parquet(out / "tables" / "topic_frame.parquet")
+    assert "Operations at sea" in set(frames["label"])
+    for figure in ("topic_sizes", "topic_frame_heatmap"):
+        svg = (out / f"{figure}.svg").read_text(encoding="utf-8")
+        assert "Fentanyl boom" in svg and "Operations at sea" in svg, figure
+    import base64
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Fentanyl boom" in html and "Operations at sea" in html
+    for figure in ("topic_sizes", "topic_frame_heatmap"):  # the report shows the redrawn figures
+        assert base64.b64encode((out / f"{figure}.png").read_bytes()).decode() in html, figure
+    executed = nbformat.read(out / "notebooks" / "02-topics.ipynb", as_version=4)
+    text = json.dumps([c.get("outputs", []) for c in executed.cells])
+    assert "Curated by hand in `topic_names.csv`" in text and "Fentanyl boom" in text
+
+
+def test_source_notebooks_declare_the_project_kernel_and_make_lab_allows_root_only_for_root():
+    import os
+    import subprocess
+
+    for source in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        spec = nbformat.read(source, as_version=4).metadata.kernelspec
+        assert (spec["name"], spec["display_name"]) == ("analysis", "Python (analysis)"), source.name
+    root = NOTEBOOK_DIR.parent
+    plan = subprocess.run(["make", "-n", "lab", "STAMP=Makefile"], cwd=root, capture_output=True, text=True)
+    command = next(line for line in plan.stdout.splitlines() if "jupyter lab" in line)
+    assert ("--allow-root" in command) == (os.getuid() == 0)
+    assert "default_kernel_name=analysis" in plan.stdout and "http://localhost:" in plan.stdout
+
+
+def test_a_report_into_figures_changes_no_tracked_file(report_dir):
+    """`make report` writes into figures/: everything it writes there is ignored by git, nothing is tracked."""
+    import subprocess
+
+    root = NOTEBOOK_DIR.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "figures"], cwd=root, capture_output=True, text=True).stdout.split()
+    assert tracked == ["figures/.gitkeep"]
+    products = sorted(f"figures/{p.relative_to(report_dir)}" for p in report_dir.rglob("*") if p.is_file())
+    assert len(products) > 40
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *products], cwd=root, capture_output=True,
+                             text=True).stdout.split()
+    assert sorted(ignored) == products
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", readme):  # the README's figures are tracked elsewhere
+        assert image.startswith("docs/figures/") and (root / image).is_file(), image

@@ -24,8 +24,9 @@ def test_frame_shares_per_article_and_per_outlet():
     assert per_article.loc["a", "stance"] == pytest.approx(0.25)
     assert per_article.loc["a", "stance_low"] <= 0.25 <= per_article.loc["a", "stance_high"]
     per_outlet = frame_shares(table, "source", n_boot=200).set_index("group")
-    # one article per outlet: a cluster bootstrap has nothing to resample, so the CI collapses
-    assert per_outlet.loc["X", "stance_low"] == per_outlet.loc["X", "stance_high"] == pytest.approx(0.25)
+    # one article per outlet: a cluster bootstrap has nothing to resample, so there is no interval
+    assert per_outlet.loc["X", "stance"] == pytest.approx(0.25)
+    assert per_outlet.loc["X", ["stance_low", "stance_high", "share_root_cause_low"]].isna().all()
     assert per_outlet.loc["Y", "share_root_cause"] == 1.0 and per_outlet.loc["Y", "n_articles"] == 1
     with pytest.raises(ValueError, match="needs columns \\['country'\\]"):
         frame_shares(table, "country")
@@ -38,8 +39,34 @@ def test_evidence_and_topic_frame_tables():
         "p_root_cause": [0.1, 0.6], "evidence": ["navy", "poverty"], "topic": [0, 0], "topic_label": ["x", "x"]})
     evidence = evidence_table(table)
     assert evidence["passage_id"].tolist() == ["a#001", "a#002"]
+    assert evidence["side"].tolist() == ["most militarized", "most root-cause"]
+    assert evidence["p_militarization"].tolist() == [0.7, 0.2] and evidence["p_root_cause"].tolist() == [0.1, 0.6]
+    assert evidence["text"].tolist() == [MIL, ROOT]  # whole passages
     heat = topic_frame_table(table).set_index("frame")
     assert heat.loc["militarization", "share"] == 0.5 and heat.loc["neither", "n"] == 0
+
+
+def test_evidence_names_an_untitled_article_by_its_first_sentence_and_keeps_outlet_and_date():
+    from analysis.report.tables import EVIDENCE_COLUMNS, display_titles, first_sentence
+
+    long = "What's happened\nLatin American countries are increasing cooperation with the US. Bolivia resumed it."
+    table = pd.DataFrame({
+        "article_id": ["u", "u", "t"], "title": ["", "", "Navy seizes boats"], "order": [2, 1, 1],
+        "passage_id": ["u#2", "u#1", "t#1"], "text": [ROOT, "Latin American countries are increasing cooperation "
+                                                      "with the US. Bolivia resumed DEA operations.", MIL],
+        "label": ["root_cause", "neither", "militarization"], "stance": [-0.5, 0.0, 0.8],
+        "p_militarization": [0.1, 0.3, 0.9], "p_root_cause": [0.6, 0.3, 0.1], "evidence": ["", "", ""],
+        "source": ["Reuters", "Reuters", None], "date": pd.to_datetime(["2024-02-01", "2024-02-01", None])})
+    assert display_titles(table).to_dict() == {"t": "Navy seizes boats",
+                                               "u": "Latin American countries are increasing cooperation with the US."}
+    evidence = evidence_table(table)
+    assert evidence.columns.tolist() == EVIDENCE_COLUMNS and "p" not in evidence
+    row = evidence.set_index(["article_id", "side"]).loc[("u", "most root-cause")]
+    assert row["title"].startswith("Latin American") and row["source"] == "Reuters" and row["text"] == ROOT
+    assert str(row["date"].date()) == "2024-02-01"
+    assert first_sentence(long) == "Latin American countries are increasing cooperation with the US."  # heading skipped
+    assert first_sentence("Short line") == "Short line" and len(first_sentence("word " * 60)) <= 120
+    assert first_sentence("word " * 60).endswith("…")
 
 
 def passage_frames() -> pd.DataFrame:
@@ -57,7 +84,9 @@ def test_group_stance_is_what_plot_stance_by_group_draws(pyplot):
     table = group_stance(passage_frames(), "source", n_boot=200)
     assert {"group", "stance", "ci_low", "ci_high", "n", "n_articles"} <= set(table.columns)
     assert table["group"].tolist() == ["X", "Y"] and table["n"].tolist() == [2, 4]
-    assert ((table["ci_low"] <= table["stance"]) & (table["stance"] <= table["ci_high"])).all()
+    assert table.set_index("group").loc["X", ["ci_low", "ci_high"]].isna().all()  # one article: no interval
+    ranged = table[table["n_articles"] > 1]
+    assert ((ranged["ci_low"] <= ranged["stance"]) & (ranged["stance"] <= ranged["ci_high"])).all()
     ax = figures.plot_stance_by_group(table, group_label="Outlet").axes[0]
     assert len(ax.get_yticklabels()) == 2
 

@@ -440,3 +440,101 @@ def test_large_corpus_shares_one_neighbour_graph_and_finds_the_themes():
     assert record["timings_s"]["neighbours"] > 0
     assert adjusted_rand_score(truth, model.topics_) > 0.9
     assert model.layout_.shape == (len(texts), 2) and np.isfinite(model.layout_).all()
+
+
+# -- curation (analysis.topics.curation) ---------------------------------------------------------------
+def _fresh_model(large):
+    texts, emb, _ = large
+    return TopicModel(random_state=0).fit(texts, emb)
+
+
+def test_recomputed_topic_words_are_the_fitted_ones(large_model, large):
+    from analysis.topics.curation import topic_words
+
+    texts, _, _ = large
+    words = topic_words(large_model, texts, large_model.topics_)
+    assert sorted(words) == sorted(large_model.topic_words_["topic"].unique())
+    for topic, part in large_model.topic_words_.groupby("topic"):  # same words and weights (ties in any order)
+        assert dict(words[topic]) == pytest.approx(dict(zip(part["word"], part["weight"])), rel=1e-9)
+
+
+def test_names_by_hand_reach_every_table(large, tmp_path):
+    texts, emb, _ = large
+    model = _fresh_model(large).set_topic_names({0: "Port seizures", 1: "Elections"})
+    info = model.topic_info_.set_index("topic")["label"]
+    assert info[0] == "Port seizures" and info[1] == "Elections" and info[2] not in ("Port seizures", "Elections")
+    assert set(model.topic_words_.loc[model.topic_words_["topic"] == 0, "label"]) == {"Port seizures"}
+    assert set(model.passage_topics().query("topic == 1")["label"]) == {"Elections"}
+    loaded = TopicModel.load(model.save(tmp_path / "named"))
+    assert loaded.topic_names_ == {0: "Port seizures", 1: "Elections"}
+    with pytest.raises(ValueError, match=r"topic\(s\) \[99\] do not exist"):
+        model.set_topic_names({99: "Nothing"})
+    with pytest.raises(ValueError, match="empty name"):
+        model.set_topic_names({2: "  "})
+
+
+def test_merging_two_topics_joins_their_passages_words_and_centroid(large):
+    texts, emb, truth = large
+    model = _fresh_model(large)
+    before = model.topic_info_.set_index("topic")["size"]
+    a, b = 1, 2
+    members = (model.topics_ == a) | (model.topics_ == b)
+    model.merge_topics([[b, a]], texts, embeddings=emb)
+    info = model.topic_info_.set_index("topic")
+    assert b not in info.index and info.loc[a, "size"] == before[a] + before[b]
+    assert np.array_equal(model.topics_ == a, members)
+    assert model.centroids_.shape[0] == len(before) - (-1 in before.index) - 1
+    mean = emb[members].mean(axis=0)
+    row = model.centroid_topics_.index(a)
+    assert np.allclose(model.centroids_[row], mean / np.linalg.norm(mean), atol=1e-6)
+    assert set(model.transform(texts, emb)[members].tolist()) <= {a, -1}  # never the merged-away topic
+    merged_themes = set(truth[members].tolist())
+    assert len(merged_themes) == 2  # two themes, one topic now
+    assert model.run_record_["merged"] == [[a, b]] and model.run_record_["n_topics"] == len(info) - (-1 in info.index)
+    with pytest.raises(ValueError, match="needs two or more different topics"):
+        model.merge_topics([[0]], texts)
+    with pytest.raises(ValueError, match=r"topic\(s\) \[2\] do not exist"):
+        model.merge_topics([[0, 2]], texts)
+    with pytest.raises(ValueError, match="pass the passages the model was fitted on"):
+        model.merge_topics([[0, 3]], texts[:5])
+
+
+def test_merge_works_on_a_loaded_model_and_reduce_topics_stops_at_n(large, tmp_path):
+    texts, emb, _ = large
+    model = TopicModel.load(_fresh_model(large).save(tmp_path / "m"))
+    assert model.bertopic_ is None
+    model.reduce_topics(2, texts)
+    assert sorted(set(model.topics_.tolist()) - {-1}) == sorted(model.centroid_topics_) and len(model.centroid_topics_) == 2
+    assert model.topic_words_.groupby("topic").size().min() >= 3
+    with pytest.raises(ValueError, match="must be from 2 to the 2 topics"):
+        model.reduce_topics(5, texts)
+
+
+def test_find_topics_by_term_ignores_case_and_accents(large_model, large):
+    texts, _, _ = large
+    found = large_model.find_topics("GUAYAQUIL", texts)
+    navy = large_model.topics_[[i for i, t in enumerate(texts) if "Guayaquil" in t][0]]
+    assert found.iloc[0]["topic"] == navy and found.iloc[0]["share_of_topic"] > 0.9
+    assert found["share_of_term"].sum() == pytest.approx(1.0)
+    assert large_model.find_topics("zzzz", texts).empty
+    with pytest.raises(ValueError, match="give a word or phrase"):
+        large_model.find_topics(" ", texts)
+
+
+def test_topic_names_files_name_and_merge(tmp_path):
+    from analysis.topics import read_topic_names
+
+    csv = tmp_path / "topic_names.csv"
+    csv.write_text("topic,name\n0,Port seizures\n3,Elections\n5,Elections\n7,\n", encoding="utf-8")
+    curation = read_topic_names(csv)
+    assert curation.names == {0: "Port seizures", 3: "Elections", 5: "Elections"} and curation.merge == [[3, 5]]
+    yaml_file = tmp_path / "topic_names.yaml"
+    yaml_file.write_text("1: Coca farmers\n2: Coca farmers\n", encoding="utf-8")
+    assert read_topic_names(yaml_file).merge == [[1, 2]]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,label\n0,x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs columns topic,name"):
+        read_topic_names(bad)
+    bad.write_text("topic,name\nfirst,x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="is not a topic number"):
+        read_topic_names(bad)

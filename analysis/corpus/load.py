@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
-from tqdm.auto import tqdm
+from .._progress import progress_bar as tqdm
 
 from .clean import Cleaned, clean_documents
 from .dedupe import find_duplicates

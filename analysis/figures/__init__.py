@@ -13,11 +13,14 @@ the :class:`~matplotlib.figure.Figure`. Nothing here calls ``plt.show()`` or wri
 * Size: ``width="single"`` (3.5 in) or ``"double"`` (7 in); heights grow with the rows.
 * Long labels are wrapped at 28 characters (article titles to at most 3 lines).
 * Empty tables raise ``ValueError`` ("... is empty: there is nothing to plot").
+* Interactive figures for JupyterLab (:mod:`.interactive`, plotly) return a plotly Figure from
+  the same kind of table; they are never saved as the static exports.
 * New figures are not registered with pyplot: show one by leaving it as the last expression of a
   notebook cell.
 """
 
 from .corpus import plot_articles_over_time, plot_passages_per_article
+from .interactive import plot_passage_browser, plot_topic_map_interactive
 from .framing import plot_confusion_matrix, plot_frame_shares, plot_stance_by_group, plot_topic_frame_heatmap
 from .save import save_figure
 from .style import FRAME_COLORS, OUTLIER_COLOR, figure_style, topic_colors, wrap_label
@@ -29,4 +32,5 @@ __all__ = [
     "plot_articles_over_time", "plot_passages_per_article", "plot_topic_sizes", "plot_topic_words",
     "plot_topic_map", "plot_topic_share_over_time", "plot_frame_shares", "plot_stance_by_group",
     "plot_topic_frame_heatmap", "plot_confusion_matrix", "plot_framing_validation", "plot_reliability",
+    "plot_passage_browser", "plot_topic_map_interactive",
 ]

@@ -110,9 +110,17 @@ def plot_frame_shares(article_frames: pd.DataFrame, *, max_labelled: int = 40, w
         return finish(fig)
 
 
-def _with_count(label: str, n: float) -> str:
-    """A wrapped label followed by "(n = 1,234)", on its last line when that stays short."""
-    count = f"(n = {int(n):,})"
+def _with_count(label: str, n: float, n_articles: float | None = None) -> str:
+    """A wrapped label followed by its count: "(1,234 passages)", or "(12 articles, 345 passages)".
+
+    The count goes on the label's last line when that stays short, else on a line of its own.
+    """
+    passages = f"{int(n):,} passage{'s' if int(n) != 1 else ''}"
+    if n_articles is None or pd.isna(n_articles):
+        count = f"({passages})"
+    else:
+        articles = f"{int(n_articles):,} article" + ("s" if int(n_articles) != 1 else "")
+        count = f"({articles}, {passages})"
     return f"{label} {count}" if len(label.split("\n")[-1]) + 1 + len(count) <= 34 else f"{label}\n{count}"
 
 
@@ -128,8 +136,10 @@ def plot_stance_by_group(group_stance: pd.DataFrame, *, group_label: str = "Outl
     group_stance : DataFrame
         One row per group with columns ``group`` (str, or datetime for time bins), ``stance``
         (mean stance, -1 to 1), ``ci_low`` and ``ci_high`` (95 % interval; NaN draws no bar) and
-        ``n`` (passages). Text groups are sorted by stance (most militarized on top); datetime
-        groups chronologically (earliest on top) and labelled as dates.
+        ``n`` (passages); ``n_articles`` (optional) labels each group with its articles and
+        passages. Text groups are sorted by stance (most militarized on top); datetime
+        groups chronologically (earliest on top) and labelled as dates. A group whose interval
+        is NaN is drawn as a point only, and the note says why (one article: no interval).
     group_label : str
         Name of the groups for the axis label and title ("Outlet", "Month", ...).
     width : {"single", "double"}
@@ -149,18 +159,21 @@ def plot_stance_by_group(group_stance: pd.DataFrame, *, group_label: str = "Outl
     else:
         table = table.sort_values("stance", ascending=False, kind="stable")
         names = [str(g) for g in table["group"]]
-    labels = [_with_count(wrap_label(name), n) for name, n in zip(names, table["n"])]
+    articles = table["n_articles"] if "n_articles" in table else [None] * len(table)
+    labels = [_with_count(wrap_label(name), n, k) for name, n, k in zip(names, table["n"], articles)]
     values = table["stance"].to_numpy(float)
-    low = np.clip(values - table["ci_low"].to_numpy(float), 0, None)
-    high = np.clip(table["ci_high"].to_numpy(float) - values, 0, None)
+    no_interval = table["ci_low"].isna().to_numpy() | table["ci_high"].isna().to_numpy()
+    low = np.nan_to_num(np.clip(values - table["ci_low"].to_numpy(float), 0, None))
+    high = np.nan_to_num(np.clip(table["ci_high"].to_numpy(float) - values, 0, None))
     sides = np.where(values > 0, "militarization", np.where(values < 0, "root_cause", "neither"))
     own = ax is None
     with figure_style():
         fig, ax = new_axes(ax, width=width, height=rows_height(labels, extra=1.3))
         y = row_positions(ax, labels)
         ax.axvline(0, color="#444444", linewidth=0.7, linestyle="--", zorder=1)
-        ax.errorbar(values, y, xerr=np.vstack([low, high]), fmt="none", ecolor="#555555", elinewidth=0.9,
-                    capsize=2, zorder=2)
+        ranged = ~no_interval
+        ax.errorbar(values[ranged], np.asarray(y)[ranged], xerr=np.vstack([low, high])[:, ranged], fmt="none",
+                    ecolor="#555555", elinewidth=0.9, capsize=2, zorder=2)
         ax.scatter(values, y, s=22, c=[FRAME_COLORS[s] for s in sides], edgecolors="white", linewidths=0.5,
                    zorder=3)
         ax.set_xlim(-1.05, 1.05)
@@ -171,8 +184,13 @@ def plot_stance_by_group(group_stance: pd.DataFrame, *, group_label: str = "Outl
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.5)
         ax.set(xlabel="Mean stance (−1 to +1)", ylabel=group_label)
         diverging_title(ax, f"Framing stance by {group_label.lower()}", own_figure=own)
-        add_note(ax, "Stance of a passage: P(militarization) − P(root causes). Points: mean; bars: 95% "
-                     "confidence interval.", own_figure=own)
+        note = ("Stance of a passage: P(militarization) − P(root causes). Points: mean; bars: 95% "
+                "confidence interval.")
+        if no_interval.any():
+            singles = int(no_interval.sum())
+            note += (f" {singles} group{'s have' if singles > 1 else ' has'} no bar: "
+                     "one article, and intervals resample articles.")
+        add_note(ax, note, own_figure=own)
         return finish(fig)
 
 
@@ -206,7 +224,7 @@ def plot_topic_frame_heatmap(topic_frame: pd.DataFrame, *, width: Width = "singl
     labels = [wrap_label(label, 40, max_lines=1) if many else wrap_label(label) for label in order]
     if "n" in table:
         totals = table.groupby("label")["n"].sum()
-        labels = [f"{text} (n = {int(totals[label]):,})" if many else _with_count(text, totals[label])
+        labels = [f"{text} ({int(totals[label]):,} passages)" if many else _with_count(text, totals[label])
                   for text, label in zip(labels, order)]
     values = shares.to_numpy(float)
     texts = [[f"{v:.0%}" for v in row] for row in values]

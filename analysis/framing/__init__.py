@@ -10,7 +10,7 @@ leave-one-article-out helpers; :mod:`.cli` is ``analysis framing validate | trai
 export | import``.
 """
 
-from .codebook import CODEBOOK_PATH, codebook_examples, indicator_matches, load_codebook
+from .codebook import CODEBOOK_PATH, codebook_examples, indicator_matches, indicator_spans, load_codebook
 from .ensemble import EnsembleScorer
 from .frames import FRAME_NAMES, FRAMES, Frame
 from .model import (
@@ -26,5 +26,5 @@ from .model import (
 
 __all__ = ["CODEBOOK_PATH", "DEFAULT_MODEL_DIR", "FRAMES", "FRAME_NAMES", "METHODS", "EnsembleScorer", "Frame",
            "FramingClassifier",
-           "LexiconScorer", "SupervisedScorer", "ZeroShotScorer", "codebook_examples", "indicator_matches",
+           "LexiconScorer", "SupervisedScorer", "ZeroShotScorer", "codebook_examples", "indicator_matches", "indicator_spans",
            "load_codebook", "make_scorer", "predictions_table"]

@@ -19,7 +19,7 @@ import yaml
 
 from .frames import FRAMES
 
-__all__ = ["CODEBOOK_PATH", "codebook_examples", "indicator_matches", "load_codebook"]
+__all__ = ["CODEBOOK_PATH", "codebook_examples", "indicator_matches", "indicator_spans", "load_codebook"]
 
 CODEBOOK_PATH = Path(__file__).with_name("codebook.yaml")
 
@@ -88,6 +88,30 @@ def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = N
         folded = _fold(text)
         out.append({f: (p.findall(folded) if p is not None else []) for f, p in patterns.items()})
     return out
+
+
+def indicator_spans(text: str, codebook_path: str | Path | None = None) -> list[tuple[int, int, str]]:
+    """Where the codebook's indicator phrases are in ``text``: ``(start, end, frame)``, in order.
+
+    Matched as :func:`indicator_matches` matches them (accent- and case-insensitive), with the
+    positions mapped back to ``text`` as written, so that ``text[start:end]`` is the phrase.
+    Overlapping matches of the two frames keep the earlier one.
+    """
+    folded_chars, origin = [], []
+    for i, char in enumerate(text):
+        piece = _fold(char)
+        folded_chars.append(piece)
+        origin.extend([i] * len(piece))
+    folded = "".join(folded_chars)
+    spans = []
+    for frame, pattern in _indicator_patterns(str(codebook_path or CODEBOOK_PATH)).items():
+        if pattern is not None:
+            spans += [(origin[m.start()], origin[m.end() - 1] + 1, frame) for m in pattern.finditer(folded) if m.end() > m.start()]
+    kept: list[tuple[int, int, str]] = []
+    for span in sorted(spans):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
 
 
 def _lexicon_features(texts: Sequence[str], codebook_path: str | None) -> np.ndarray:

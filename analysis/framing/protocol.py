@@ -134,7 +134,7 @@ def grouped_folds(groups: Sequence, n_splits: int = 10, *, tested: np.ndarray | 
 def out_of_fold(make_scorer: Callable[[], object], texts: Sequence[str], y: Sequence[str], embeddings: np.ndarray | None,
                 folds: list[tuple[np.ndarray, np.ndarray]], *, show_progress: bool = False) -> np.ndarray:
     """Out-of-fold probabilities, ndarray of shape (n_passages, 3); NaN rows were never tested."""
-    from tqdm.auto import tqdm
+    from .._progress import progress_bar as tqdm
 
     texts = np.asarray(list(texts), dtype=object)
     y = np.asarray(list(y), dtype=object)

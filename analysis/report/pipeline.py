@@ -24,6 +24,7 @@ import pandas as pd
 from ..corpus import Corpus, load_corpus
 from ..vectorize import Embedder
 from .cache import StageCache, fingerprint, inputs_fingerprint, plain_table
+from .notes import recorded_warnings
 from .settings import GROUP_BY, Settings
 
 __all__ = ["GROUP_BY", "Analysis", "project_path"]
@@ -179,22 +180,72 @@ class Analysis:
             self._timed("embeddings", start)
         return self._memo["embeddings"]
 
+    def topic_names_file(self) -> Path | None:
+        """The topic names file: ``topic_names`` if set, else ``OUT/topic_names.csv`` (or .yaml) if there."""
+        if self.topic_names:
+            path = project_path(self.topic_names)
+            if not path.is_file():
+                raise ValueError(f"topic_names file '{self.topic_names}' does not exist; write a CSV with columns "
+                                 "topic,name (see tables/topic_info.csv for the topic numbers)")
+            return path
+        return next((p for p in (self.out / f"topic_names.{ext}" for ext in ("csv", "yaml", "yml")) if p.is_file()),
+                    None)
+
+    def topic_model(self):
+        """The fitted topic model (:class:`~analysis.topics.TopicModel`), fitted or reloaded from ``models/topics``.
+
+        Topic names and merges of :meth:`topic_names_file` are applied; the fit itself is reused
+        while the corpus, encoder and topic settings are unchanged, so naming or merging topics
+        never refits them.
+        """
+        from ..topics import TopicModel, read_topic_names
+
+        fit_fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
+                             self.n_topics, self.min_topic_size)
+        folder = self.out / "models" / "topics"
+        stamp = folder / "fit_fingerprint.txt"
+        model = None
+        if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fit_fp:
+            try:
+                model = TopicModel.load(folder)
+            except ValueError:
+                model = None
+        passages = self.load_corpus().passages
+        if model is None:
+            model = TopicModel(n_topics=self.n_topics, min_topic_size=self.min_topic_size, random_state=self.seed)
+            model.fit(passages["text"].tolist(), self.embeddings(), passage_ids=passages["passage_id"].tolist())
+            model.save(folder)
+            stamp.write_text(fit_fp + "\n", encoding="utf-8")
+        path = self.topic_names_file()
+        if path is not None:
+            curation = read_topic_names(path)
+            gone = {t for group in curation.merge for t in group[1:]}
+            try:
+                model.merge_topics(curation.merge, passages["text"].tolist(), embeddings=self.embeddings())
+                model.set_topic_names({t: n for t, n in curation.names.items() if t not in gone})
+            except ValueError as err:
+                raise ValueError(f"{path.name}: {err}") from None
+            model.run_record_ = {**model.run_record_, "curation": {"file": str(path), "names": curation.names,
+                                                                   "merge": curation.merge}}
+        return model
+
     def topics(self) -> dict[str, pd.DataFrame]:
-        """Topic tables: ``passage_topics``, ``topic_info``, ``topic_words`` and the fit ``record``."""
+        """Topic tables: ``passage_topics``, ``topic_info``, ``topic_words`` and the fit ``record``.
+
+        Topics named or merged by hand (:meth:`topic_names_file`) are named and merged here, so
+        every table and figure after this stage follows them.
+        """
         if "topics" not in self._memo:
             start = time.perf_counter()
             fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
                              self.n_topics, self.min_topic_size)
+            path = self.topic_names_file()
+            if path is not None:
+                fp = fingerprint("topics/curated", fp, path.read_bytes().decode("utf-8", "replace"))
             names = ["passage_topics", "topic_info", "topic_words"]
 
             def build() -> dict[str, Any]:
-                from ..topics import TopicModel
-
-                passages = self.load_corpus().passages
-                model = TopicModel(n_topics=self.n_topics, min_topic_size=self.min_topic_size,
-                                   random_state=self.seed)
-                model.fit(passages["text"].tolist(), self.embeddings(), passage_ids=passages["passage_id"].tolist())
-                model.save(self.out / "models" / "topics")
+                model = self.topic_model()
                 tables = {"passage_topics": model.passage_topics(),
                           "topic_info": model.topic_info_, "topic_words": model.topic_words_}
                 for name in names:
@@ -279,7 +330,7 @@ class Analysis:
                 versions[package] = None
         record = {"parameters": self.parameters(), "versions": versions,
                   "stages": {s: self.stage_record(s) for s in ("corpus", "topics", "framing")},
-                  "timings": self.timings, **(extra or {})}
+                  "timings": self.timings, "warnings": recorded_warnings(self.state_dir), **(extra or {})}
         path = self.out / "run.json"
         path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         return path

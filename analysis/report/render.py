@@ -23,13 +23,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import figures as fg
+from ..framing.frames import FRAME_NAMES
 from . import tables as tb
 from .cache import fingerprint
 from .pipeline import Analysis
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
-           "summary_text", "GROUP_LABELS"]
+           "summary_text", "GROUP_LABELS", "HTMLBlock", "Interactive", "browse_table", "evidence_html",
+           "highlight_indicators", "interactive", "topic_overview", "topics_with_term"]
 
 UNKNOWN = "(unknown)"
 GROUP_LABELS = {"source": "Outlet", "country": "Country", "collection": "Collection", "language": "Language"}
@@ -108,6 +110,7 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
 
 def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n_boot: int) -> dict[str, pd.DataFrame]:
     seed = run.seed
+    frames = frames.assign(title=frames["article_id"].map(tb.display_titles(frames)))
     tables = {"passage_frames": frames,
               "article_frames": tb.article_frames(frames, n_boot=n_boot, random_state=seed)}
     group = frames.assign(**{run.group_by: frames[run.group_by].replace("", UNKNOWN)})
@@ -213,6 +216,132 @@ def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
                          files=lambda record: [p for fig in saved(record).values() for p in fig.files])
 
 
+def browse_table(run: Analysis) -> pd.DataFrame:
+    """One row per passage with its text, article, frame and topic: what the interactive figures draw.
+
+    Columns: passage_id, article_id, text, title, source, date, label (frame), p_militarization,
+    p_root_cause, stance, topic, topic_label, x, y.
+    """
+    frames = run.framing()
+    frames = frames.assign(title=frames["article_id"].map(tb.display_titles(frames)))
+    topics = run.topics()["passage_topics"].rename(columns={"label": "topic_label"})
+    keep = [c for c in ("passage_id", "article_id", "text", "title", "source", "date", "label", "p_militarization",
+                        "p_root_cause", "stance") if c in frames]
+    return frames[keep].merge(topics[["passage_id", "topic", "topic_label", "x", "y"]], on="passage_id", how="inner")
+
+
+class Interactive:
+    """A plotly figure shown by JupyterLab as an interactive chart, without plotly.js in the notebook.
+
+    The notebook stores the figure as plotly JSON (``application/vnd.plotly.v1+json``, drawn by
+    JupyterLab's plotly extension), so an executed notebook stays small; elsewhere it shows a
+    line saying where to open it. ``.figure`` is the plotly Figure (``.figure.write_html(...)``).
+    """
+
+    def __init__(self, figure) -> None:
+        self.figure = figure
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        import json
+
+        return {"application/vnd.plotly.v1+json": json.loads(self.figure.to_json()),
+                "text/plain": "Interactive figure: open this notebook in JupyterLab to hover and filter."}
+
+
+def interactive(run: Analysis, name: str) -> Interactive:
+    """An interactive figure of the run: ``"topic_map"`` or ``"passage_browser"`` (plotly, for JupyterLab)."""
+    draw = {"topic_map": fg.plot_topic_map_interactive, "passage_browser": fg.plot_passage_browser}
+    if name not in draw:
+        raise ValueError(f"interactive figure must be one of {sorted(draw)}, got {name!r}")
+    return Interactive(draw[name](browse_table(run)))
+
+
+def topic_overview(run: Analysis):
+    """The topics as a table to read (number, label or name given by hand, size, share), without index."""
+    info = run.topics()["topic_info"][["topic", "label", "size", "share"]]
+    return (info.rename(columns={"label": "topic label", "size": "passages"}).style.hide(axis="index")
+            .format({"share": "{:.0%}"}))
+
+
+def topics_with_term(run: Analysis, term: str) -> pd.DataFrame:
+    """Topics whose passages use ``term`` (case and accents ignored), most first.
+
+    Columns topic, label, passages, share_of_topic, share_of_term; see
+    :func:`analysis.topics.find_topics`.
+    """
+    passages = run.load_corpus().passages
+    return run.topic_model().find_topics(term, passages["text"].tolist())
+
+
+class HTMLBlock(str):
+    """HTML text that a notebook (and so ``report.html``) shows as HTML, not as a string."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def highlight_indicators(text: str) -> str:
+    """``text`` as HTML with the codebook's indicator phrases marked in their frame's colour.
+
+    Militarization phrases get ``<mark class="militarization">``, root-cause phrases
+    ``<mark class="root_cause">``; everything else is escaped, newlines become ``<br>``.
+    """
+    from html import escape
+
+    from ..framing import indicator_spans
+
+    parts, at = [], 0
+    for start, end, frame in indicator_spans(text):
+        parts += [escape(text[at:start]),
+                  f'<mark class="{frame}" style="background-color:{_MARK_COLOURS[frame]}">{escape(text[start:end])}</mark>']
+        at = end
+    parts.append(escape(text[at:]))
+    return "".join(parts).replace("\n", "<br>")
+
+
+#: FRAME_COLORS lightened to sit behind text.
+_MARK_COLOURS = {"militarization": "#F6D3BF", "root_cause": "#BFDCEF"}
+
+
+def _mark_style() -> str:
+    rules = "".join(f"mark.{frame}{{background:{colour};color:inherit;padding:0 1px;border-radius:2px}}"
+                    for frame, colour in _MARK_COLOURS.items())
+    return (f"<style>{rules}table.evidence td{{vertical-align:top;text-align:left;white-space:normal}}"
+            "table.evidence td.passage{max-width:44em;line-height:1.45}</style>")
+
+
+def evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
+    """The evidence table (:func:`~analysis.report.tables.evidence_table`) as a table to read.
+
+    One block per article (title, outlet, date), then its most militarized and most root-cause
+    passage in full, wrapped, with p_militarization and p_root_cause and the codebook's
+    indicator phrases highlighted (:func:`highlight_indicators`). No index, no cut text.
+    """
+    from html import escape
+
+    header = ("<tr><th>Article</th><th>Passage</th><th>p_militarization</th><th>p_root_cause</th>"
+              "<th>Label</th><th>Text (indicator phrases marked)</th></tr>")
+    rows = []
+    for article_id, part in evidence.groupby("article_id", sort=False):
+        first = part.iloc[0]
+        date = first.get("date")
+        meta = " · ".join(x for x in (str(first.get("source") or ""),
+                                      "" if pd.isna(date) else f"{pd.Timestamp(date):%Y-%m-%d}") if x)
+        article = f"<b>{escape(str(first['title'] or article_id))}</b>" + (f"<br><small>{escape(meta)}</small>" if meta else "")
+        for i, (_, row) in enumerate(part.iterrows()):
+            cell = f'<td rowspan="{len(part)}">{article}</td>' if i == 0 else ""
+            rows.append(f"<tr>{cell}<td>{escape(row['side'])}</td><td>{row['p_militarization']:.2f}</td>"
+                        f"<td>{row['p_root_cause']:.2f}</td><td>{escape(FRAME_NAMES.get(row['label'], row['label']))}</td>"
+                        f'<td class="passage">{highlight_indicators(row["text"])}</td></tr>')
+    legend = (f'<p><mark class="militarization" style="background-color:{_MARK_COLOURS["militarization"]}">'
+              f'militarization indicator</mark> <mark class="root_cause" style="background-color:'
+              f'{_MARK_COLOURS["root_cause"]}">root-cause indicator</mark> (phrases of the codebook, '
+              "<code>analysis/framing/codebook.yaml</code>); p_militarization and p_root_cause are the "
+              "classifier's probabilities for the passage.</p>")
+    return HTMLBlock(f'{_mark_style()}{legend}<table class="evidence"><thead>{header}</thead>'
+                     f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def topic_record_text(record: dict) -> str:
     """A Markdown paragraph saying how the topics were found (method, fallback, outliers, quality)."""
     if not record:
@@ -229,7 +358,15 @@ def topic_record_text(record: dict) -> str:
                f"stability (ARI across seeds) {metrics['stability_ari']:.2f}" if "stability_ari" in metrics else ""]
     quality = [q for q in quality if q]
     if quality:
-        lines.append("Quality: " + "; ".join(quality) + ".")
+        lines.append("Quality: " + "; ".join(quality) + " (of the topics as found).")
+    curation = record.get("curation")
+    if curation:
+        merged = "; ".join(" + ".join(str(t) for t in group) for group in curation.get("merge", []))
+        lines.append(f"Curated by hand in `{Path(curation['file']).name}`: {len(curation.get('names', {}))} topic "
+                     f"name(s)" + (f", topics merged: {merged}" if merged else "") + ".")
+    else:
+        lines.append("To name topics or merge two, write `topic_names.csv` (columns `topic,name`; topics given the "
+                     "same name are merged) in the output folder, or pass `-p topic_names FILE`, and run again.")
     return " ".join(lines)
 
 

@@ -66,6 +66,10 @@ class Settings:
         Article column framing and topics are compared by.
     language : {"en", "es", "pt", "fr", "de", "it"} or None
         Keep only articles in this language; None keeps all.
+    topic_names : str or None
+        Topic names by hand: a CSV with columns ``topic,name`` (or a YAML ``{topic: name}``);
+        topics given the same name are merged. None reads ``OUT/topic_names.csv`` (or
+        ``.yaml``) when the run folder has one.
 
     Raises
     ------
@@ -83,6 +87,7 @@ class Settings:
     date_to: str | None = _param(None, "day", "keep articles dated on or before this day (YYYY-MM-DD)")
     group_by: GroupBy = _param("source", "group", "compare framing by: source (outlet), country or collection")
     language: str | None = _param(None, "language", "keep only articles in this language (en, es, ...); None keeps all")
+    topic_names: str | None = _param(None, "file", "CSV topic,name (or YAML) naming topics; same name merges them; None reads OUT/topic_names.csv if there")
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -177,6 +182,7 @@ _EXPECTED = {
     "path": "a non-empty text", "text": "a non-empty text", "seed": "a whole number, 0 or more",
     "count": "a whole number of at least 2, or None", "day": "a date written YYYY-MM-DD, or None",
     "group": f"one of {', '.join(GROUP_BY)}", "language": f"one of {', '.join(LANGUAGES)}, or None",
+    "file": "a file path, or None",
 }
 
 
@@ -203,6 +209,8 @@ def _valid(kind: str, value: Any) -> bool:
         return True
     if kind == "group":
         return value in GROUP_BY
+    if kind == "file":
+        return value is None or (isinstance(value, str) and bool(value.strip()))
     if kind == "language":
         return value is None or (isinstance(value, str) and value.lower() in LANGUAGES)
     raise AssertionError(f"unknown parameter kind {kind!r}")
@@ -214,9 +222,9 @@ def _check(name: str, kind: str, value: Any) -> None:
 
 
 def _parse(kind: str, raw: str) -> Any:
-    if raw == "None" and kind in ("count", "day", "language"):
+    if raw == "None" and kind in ("count", "day", "language", "file"):
         return None
-    if kind in ("path", "text", "day", "group", "language"):
+    if kind in ("path", "text", "day", "group", "language", "file"):
         return raw
     try:
         return ast.literal_eval(raw)

@@ -11,7 +11,8 @@ table                              columns                                      
 :func:`topic_frame_table`          topic, label, frame, n, share                      :func:`~analysis.figures.plot_topic_frame_heatmap`
 :func:`topics_over_time`           period, topic, label, count, share                 :func:`~analysis.figures.plot_topic_share_over_time`
 :func:`topics_per_class`           class, topic, label, count, share                  (the report's ``topic_by_group`` table)
-:func:`evidence_table`             article_id, title, side, passage_id, label, p,     (read in the notebooks)
+:func:`evidence_table`             article_id, title, source, date, side,             :func:`~analysis.report.render.evidence_html`
+                                   passage_id, label, p_militarization, p_root_cause,
                                    stance, evidence, text
 :func:`frame_shares`               group, n_passages, n_articles,                     (the others are built from it)
                                    share_<frame>[_low|_high], stance[_low|_high]
@@ -25,13 +26,15 @@ article are not independent of each other.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ..framing.frames import FRAMES
 from ..topics.shares import period_frequency, topics_over_time, topics_per_class
 
-__all__ = ["article_frames", "evidence_table", "frame_shares", "group_stance", "period_stance", "topic_frame_table",
+__all__ = ["EVIDENCE_COLUMNS", "article_frames", "display_titles", "evidence_table", "first_sentence", "frame_shares", "group_stance", "period_stance", "topic_frame_table",
            "topics_over_time", "topics_per_class"]
 
 
@@ -56,6 +59,8 @@ def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1
     -------
     DataFrame with columns group, n_passages, n_articles, share_<frame>, share_<frame>_low,
     share_<frame>_high for each frame, stance, stance_low, stance_high (sorted by group).
+    Above the article level a group with a single article has no interval (NaN): articles are
+    what is resampled, and one article cannot vary.
     """
     need = {"article_id", "label", "stance", by}
     missing = sorted(need - set(table.columns))
@@ -80,33 +85,75 @@ def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1
             row[f"share_{frame}_low"], row[f"share_{frame}_high"] = _ci(boot[:, i])
         row["stance"] = point[len(FRAMES)] / point[-1]
         row["stance_low"], row["stance_high"] = _ci(boot[:, len(FRAMES)])
+        if by != "article_id" and len(values) < 2:  # one article: resampling articles cannot vary
+            for key in [k for k in row if k.endswith(("_low", "_high"))]:
+                row[key] = np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def evidence_table(table: pd.DataFrame, *, max_chars: int = 400) -> pd.DataFrame:
-    """Each article's most militarized and most root-cause passage, for reading.
+#: The columns of :func:`evidence_table`, in order.
+EVIDENCE_COLUMNS = ["article_id", "title", "source", "date", "side", "passage_id", "label", "p_militarization",
+                    "p_root_cause", "stance", "evidence", "text"]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'“¿¡(]?[A-ZÁÉÍÓÚÑ0-9])")
+
+
+def first_sentence(text: str, *, max_chars: int = 120) -> str:
+    """The first sentence of ``text`` (up to ``max_chars``, cut at a word with "…"), on one line.
+
+    Short lines before it (section headings such as "What's happened") are skipped: the
+    sentence comes from the first line of eight words or more, or the first line if none is.
+    """
+    lines = [" ".join(line.split()) for line in str(text).splitlines() if line.strip()] or [""]
+    line = next((line for line in lines if len(line.split()) >= 8), lines[0])
+    sentence = _SENTENCE_END.split(line, maxsplit=1)[0]
+    if len(sentence) <= max_chars:
+        return sentence
+    return sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def display_titles(passage_frames: pd.DataFrame) -> pd.Series:
+    """Each article's title, or the first sentence of its first passage when it has none.
+
+    Returns a Series indexed by article_id. ``passage_frames`` has columns article_id, text and
+    title (optional), and ``order`` (the passage's place in its article) when known.
+    """
+    ordered = passage_frames.sort_values(["article_id", "order"]) if "order" in passage_frames else passage_frames
+    first = ordered.drop_duplicates("article_id").set_index("article_id")
+    titles = first["title"].fillna("").astype(str).str.strip() if "title" in first else pd.Series("", first.index)
+    fallback = first["text"].map(first_sentence)
+    return titles.where(titles != "", fallback)
+
+
+def evidence_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Each article's most militarized and most root-cause passage, in full, for reading.
 
     Parameters
     ----------
     table : DataFrame
-        One row per passage: article_id, title, passage_id, text, label, stance,
-        p_militarization, p_root_cause, evidence.
+        One row per passage: article_id, passage_id, text, label, stance, p_militarization,
+        p_root_cause, evidence; title, source and date when known (a missing title becomes the
+        first sentence of the article, :func:`display_titles`).
 
     Returns
     -------
-    DataFrame with columns article_id, title, side ("most militarized" or "most root-cause"),
-    passage_id, label, p, stance, evidence, text (shortened to ``max_chars``).
+    DataFrame with the columns :data:`EVIDENCE_COLUMNS`: side is "most militarized" (the passage
+    with the highest p_militarization) or "most root-cause" (highest p_root_cause); text is the
+    whole passage; evidence the codebook indicator phrases found in it.
     """
+    titles = display_titles(table)
     rows = []
     for article_id, part in table.groupby("article_id", sort=True):
         for side, column in (("most militarized", "p_militarization"), ("most root-cause", "p_root_cause")):
             best = part.loc[part[column].idxmax()]
-            text = best["text"] if len(best["text"]) <= max_chars else best["text"][: max_chars - 1].rstrip() + "…"
-            rows.append({"article_id": article_id, "title": best.get("title", ""), "side": side,
-                         "passage_id": best["passage_id"], "label": best["label"], "p": float(best[column]),
-                         "stance": float(best["stance"]), "evidence": best["evidence"], "text": text})
-    return pd.DataFrame(rows)
+            rows.append({"article_id": article_id, "title": titles.get(article_id, ""),
+                         "source": best.get("source", ""), "date": best.get("date", pd.NaT), "side": side,
+                         "passage_id": best["passage_id"], "label": best["label"],
+                         "p_militarization": float(best["p_militarization"]),
+                         "p_root_cause": float(best["p_root_cause"]), "stance": float(best["stance"]),
+                         "evidence": best["evidence"], "text": best["text"]})
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 def topic_frame_table(table: pd.DataFrame) -> pd.DataFrame:

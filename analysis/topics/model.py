@@ -67,7 +67,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ from .base import (
     check_inputs,
     unit_rows,
 )
+from .curation import find_topics, merge_topics, reduce_topics, set_topic_names
 from .knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, umap_reduce
 from .labels import (BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, bertopic_docs, coverage_reranker,
                      fit_vocabulary, term_vectorizer, topic_label)
@@ -462,7 +463,8 @@ class TopicModel(BaseEstimator):
 
     def _nearest(self, unit: np.ndarray) -> np.ndarray:
         sims = unit @ self.centroids_.T.astype(np.float64)
-        topics = sims.argmax(axis=1)
+        ids = np.asarray(getattr(self, "centroid_topics_", range(len(self.centroids_))), dtype=int)
+        topics = ids[sims.argmax(axis=1)]
         return np.where(sims.max(axis=1) >= self.outlier_threshold_, topics, -1).astype(int)
 
     def transform(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
@@ -514,6 +516,24 @@ class TopicModel(BaseEstimator):
                 "y": self.layout_[:, 1].astype(float),
             }
         )
+
+    # -- curation (analysis.topics.curation) ---------------------------------------------------
+    def set_topic_names(self, names: Mapping[int, str]) -> TopicModel:
+        """Name topics by hand, ``{topic: name}`` (:func:`~analysis.topics.curation.set_topic_names`)."""
+        return set_topic_names(self, names)
+
+    def merge_topics(self, groups: Sequence[Sequence[int]], texts: Sequence[str], *,
+                     embeddings: np.ndarray | None = None) -> TopicModel:
+        """Merge groups of topics, e.g. ``[[1, 4]]`` (:func:`~analysis.topics.curation.merge_topics`)."""
+        return merge_topics(self, groups, texts, embeddings=embeddings)
+
+    def reduce_topics(self, n_topics: int, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> TopicModel:
+        """Merge the most similar topics until ``n_topics`` remain (:func:`~analysis.topics.curation.reduce_topics`)."""
+        return reduce_topics(self, n_topics, texts, embeddings=embeddings)
+
+    def find_topics(self, term: str, texts: Sequence[str]) -> pd.DataFrame:
+        """Topics whose passages use ``term``, most first (:func:`~analysis.topics.curation.find_topics`)."""
+        return find_topics(self, term, texts)
 
     # -- persistence (analysis.topics.persistence) ---------------------------------------------
     def save(self, folder: str | os.PathLike) -> Path:

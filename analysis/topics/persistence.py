@@ -64,6 +64,8 @@ def save_model(self: TopicModel, folder: str | os.PathLike) -> Path:
         "names": sorted(self.analyzer_.names_),
         "name_starts": sorted(self.analyzer_.name_starts_),
         "run_record": self.run_record_,
+        "centroid_topics": [int(t) for t in getattr(self, "centroid_topics_", range(len(self.centroids_)))],
+        "topic_names": {str(t): n for t, n in getattr(self, "topic_names_", {}).items()},
     }
     text = json.dumps(meta, ensure_ascii=False, indent=1, default=_jsonable)
     (folder / "model.json").write_text(text, "utf-8")
@@ -102,6 +104,8 @@ def load_model(cls: type[TopicModel], folder: str | os.PathLike) -> TopicModel:
     model.analyzer_.names_ = frozenset(meta["names"])
     model.analyzer_.name_starts_ = frozenset(tuple(pair) for pair in meta["name_starts"])
     model.run_record_ = meta["run_record"]
+    model.centroid_topics_ = [int(t) for t in meta.get("centroid_topics", range(len(model.centroids_)))]
+    model.topic_names_ = {int(t): n for t, n in meta.get("topic_names", {}).items()}
     model.topics_ = passages["topic"].to_numpy(dtype=int)
     model.passage_ids_ = passages["passage_id"].tolist()
     model.layout_ = passages[["x", "y"]].to_numpy(dtype=np.float32)

@@ -463,7 +463,7 @@ class Embedder:
         return store
 
     def _progress(self, total: int, unit: str = "passage"):
-        from tqdm.auto import tqdm
+        from .._progress import progress_bar as tqdm
 
         return tqdm(total=total, desc="embedding", unit=unit, disable=not self.show_progress or total == 0,
                     smoothing=0.05)
