@@ -24,7 +24,7 @@ _EXPORTS = {
     "plot_articles_over_time": "figures", "plot_passages_per_article": "figures", "plot_topic_sizes": "figures",
     "plot_topic_words": "figures", "plot_topic_map": "figures", "plot_topic_share_over_time": "figures",
     "plot_frame_shares": "figures", "plot_stance_by_group": "figures", "plot_topic_frame_heatmap": "figures",
-    "plot_confusion_matrix": "figures", "plot_framing_validation": "figures", "EnsembleScorer": "framing",
+    "plot_confusion_matrix": "figures", "plot_framing_validation": "figures", "plot_reliability": "figures", "EnsembleScorer": "framing",
     "plot_passage_browser": "figures", "plot_topic_map_interactive": "figures",
     "frame_shares": "report.tables", "evidence_table": "report.tables", "topic_frame_table": "report.tables",
     "article_frames": "report.tables", "group_stance": "report.tables", "period_stance": "report.tables",
@@ -33,7 +33,7 @@ _EXPORTS = {
 
 __all__ = [
     "Analysis", "Corpus", "CorpusError", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "EnsembleScorer", "FRAMES",
-    "FRAME_COLORS", "plot_framing_validation", "plot_passage_browser", "plot_topic_map_interactive",
+    "FRAME_COLORS", "plot_framing_validation", "plot_reliability", "plot_passage_browser", "plot_topic_map_interactive",
     "FramingClassifier", "LexiconScorer", "ModelError", "Settings", "SettingsError", "SupervisedScorer",
     "TopicModel", "TopicModelWarning", "ZeroShotScorer", "article_frames", "evidence_table", "figure_style",
     "frame_shares", "group_stance", "load_codebook", "load_corpus", "period_stance", "plot_articles_over_time",
