@@ -8,6 +8,7 @@ from sklearn.linear_model import LogisticRegression
 
 from .frames import FRAMES
 from .model import LexiconScorer, _check_xy, _Scorer
+from .model import _fit_temperature as _fit_temperature_on_logits
 
 __all__ = ["LEXICON_WEIGHTS", "EnsembleScorer"]
 
@@ -216,14 +217,6 @@ def _tempered(proba: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def _fit_temperature(proba: np.ndarray, y) -> float:
-    """The temperature in [0.05, 20] minimising the log-loss of ``proba`` against labels ``y``."""
-    from scipy.optimize import minimize_scalar
-
+    """The temperature minimising the log-loss of ``proba`` tempered by it, against labels ``y``."""
     index = np.array([FRAMES.index(label) for label in y])
-
-    def nll(log_t: float) -> float:
-        p = _tempered(proba, float(np.exp(log_t)))
-        return float(-np.log(np.clip(p[np.arange(len(index)), index], 1e-12, None)).mean())
-
-    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-    return float(np.exp(result.x))
+    return _fit_temperature_on_logits(np.log(np.clip(proba, 1e-12, None)), index)

@@ -67,18 +67,18 @@ class SentenceScorer(_Scorer):
 
     def _sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vectors of shape (n_sentences, dim), owner passage index of each sentence)."""
-        import os
-        from pathlib import Path
-
         from ..vectorize import Embedder
+        from .instrument import embed_cached
 
         sentences, owner = [], []
         for i, text in enumerate(texts):
             parts = split_sentences(text)
             sentences += parts
             owner += [i] * len(parts)
-        cache = self.cache_dir or Path(os.environ.get("ANALYSIS_CACHE", Path.home() / ".cache" / "analysis")) / "embeddings"
-        vectors = Embedder(self.embedding_model, cache_dir=cache, show_progress=False).encode(sentences)
+        if self.cache_dir is None:  # the shared cache of the validation
+            vectors = embed_cached(sentences, self.embedding_model, show_progress=False)[0]
+        else:
+            vectors = Embedder(self.embedding_model, cache_dir=self.cache_dir, show_progress=False).encode(sentences)
         return np.asarray(vectors, dtype=np.float64), np.asarray(owner)
 
     def fit(self, texts, y=None, *, embeddings=None) -> "SentenceScorer":
