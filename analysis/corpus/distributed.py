@@ -203,12 +203,13 @@ def _assemble_block(docs: list[RawDoc], articles: pd.DataFrame, duplicates: dict
     articles.loc[copies, "duplicate_of"] = originals
     articles.loc[copies, "reason"] = "duplicate of " + originals
     readable = [doc for doc in docs if not doc.skip_reason]
-    outcome = {doc.input: (row.status, row.reason) for doc, row in zip(readable, articles.itertuples())}
+    outcome = {doc.input: (row.status, row.reason, row.date_note) for doc, row in zip(readable, articles.itertuples())}
     rows = [{"input": doc.input, "article_id": doc.article_id,
              "status": "skipped" if doc.skip_reason else outcome[doc.input][0],
-             "reason": doc.skip_reason or outcome[doc.input][1]} for doc in docs]
+             "reason": doc.skip_reason or outcome[doc.input][1],
+             "date_note": "" if doc.skip_reason else outcome[doc.input][2]} for doc in docs]
     manifest = _typed(pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)), MANIFEST_COLUMNS)
-    kept = articles[articles["status"] != "skipped"].drop(columns="reason").reset_index(drop=True)
+    kept = articles[articles["status"] != "skipped"].drop(columns=["reason", "date_note"]).reset_index(drop=True)
     passages = _passages(kept[kept["status"] == "loaded"], options)
     return kept, passages, manifest
 

@@ -154,73 +154,12 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
 
 # --- country --------------------------------------------------------------------------------
 
-#: Country -> names and demonyms in English and Spanish (accents optional, case-insensitive).
-_COUNTRY_TERMS: dict[str, tuple[str, ...]] = {
-    "Mexico": ("mexico", "mexican", "mexicans", "mexicano", "mexicana", "mexicanos", "mexicanas"),
-    "Colombia": ("colombia", "colombian", "colombians", "colombiano", "colombiana", "colombianos", "colombianas"),
-    "Ecuador": ("ecuador", "ecuadorian", "ecuadorean", "ecuadorians", "ecuadoreans", "ecuatoriano",
-                "ecuatoriana", "ecuatorianos", "ecuatorianas"),
-    "Peru": ("peru", "peruvian", "peruvians", "peruano", "peruana", "peruanos", "peruanas"),
-    "Bolivia": ("bolivia", "bolivian", "bolivians", "boliviano", "boliviana", "bolivianos", "bolivianas"),
-    "Venezuela": ("venezuela", "venezuelan", "venezuelans", "venezolano", "venezolana", "venezolanos",
-                  "venezolanas"),
-    "Brazil": ("brazil", "brasil", "brazilian", "brazilians", "brasileno", "brasilena", "brasilenos",
-               "brasilenas"),
-    "Argentina": ("argentina", "argentine", "argentines", "argentinian", "argentinians", "argentino",
-                  "argentinos", "argentinas"),
-    "Chile": ("chile", "chilean", "chileans", "chileno", "chilena", "chilenos", "chilenas"),
-    "Paraguay": ("paraguay", "paraguayan", "paraguayans", "paraguayo", "paraguaya", "paraguayos"),
-    "Uruguay": ("uruguay", "uruguayan", "uruguayans", "uruguayo", "uruguaya", "uruguayos"),
-    "Guatemala": ("guatemala", "guatemalan", "guatemalans", "guatemalteco", "guatemalteca", "guatemaltecos"),
-    "Honduras": ("honduras", "honduran", "hondurans", "hondureno", "hondurena", "hondurenos"),
-    "El Salvador": ("el salvador", "salvadoran", "salvadorans", "salvadorean", "salvadoreno", "salvadorena",
-                    "salvadorenos"),
-    "Nicaragua": ("nicaragua", "nicaraguan", "nicaraguans", "nicaraguense", "nicaraguenses"),
-    "Costa Rica": ("costa rica", "costa rican", "costa ricans", "costarricense", "costarricenses"),
-    "Panama": ("panama", "panamanian", "panamanians", "panameno", "panamena", "panamenos"),
-    "Cuba": ("cuba", "cuban", "cubans", "cubano", "cubana", "cubanos"),
-    "Dominican Republic": ("dominican republic", "republica dominicana", "dominican", "dominicans",
-                           "dominicano", "dominicana", "dominicanos"),
-    "Haiti": ("haiti", "haitian", "haitians", "haitiano", "haitiana", "haitianos"),
-    "Guyana": ("guyana", "guyanese"),
-    "Suriname": ("suriname", "surinamese"),
-    "Belize": ("belize", "belizean"),
-    "Jamaica": ("jamaica", "jamaican", "jamaicans"),
-    "Trinidad and Tobago": ("trinidad and tobago", "trinidad", "trinidadian"),
-    "Puerto Rico": ("puerto rico", "puerto rican", "puerto ricans", "puertorriqueno"),
-}
-_TERM_TO_COUNTRY = {tuple(term.split()): country for country, terms in _COUNTRY_TERMS.items() for term in terms}
-_FIRST_WORDS = frozenset(term[0] for term in _TERM_TO_COUNTRY)
-_LONGEST_TERM = max(len(term) for term in _TERM_TO_COUNTRY)
-_TOKEN_RE = re.compile(r"\w+")
-#: Mentions of the United States; case-sensitive so that the pronoun "us" does not count.
-_US_RE = re.compile(r"\b(?:United States|Estados Unidos|EE\.\s?UU\.|EEUU|USA)\b|\bU\.S\.(?:A\.)?|\bUS\b")
 
+def main_country(text: str, *, title: str = "", place: str = "") -> str:
+    """The country an article is about, from a gazetteer weighted toward the dateline and the lead.
 
-def _fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents (Perú -> peru, hondureño -> hondureno)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def main_country(text: str) -> str:
-    """The Latin American country ``text`` mentions most, by names and demonyms.
-
-    Ties go to the country mentioned first. "United States" is returned only when no Latin
-    American country is mentioned, and "" when neither is.
+    See :func:`analysis.corpus.places.main_country`.
     """
-    words = _TOKEN_RE.findall(_fold(text))
-    counts: dict[str, int] = {}
-    first_seen: dict[str, int] = {}
-    for i in [i for i, word in enumerate(words) if word in _FIRST_WORDS]:
-        for size in range(_LONGEST_TERM, 0, -1):
-            country = _TERM_TO_COUNTRY.get(tuple(words[i:i + size]))
-            if country is not None:
-                counts[country] = counts.get(country, 0) + 1
-                first_seen.setdefault(country, i)
-                break
-    if counts:
-        return min(counts, key=lambda country: (-counts[country], first_seen[country]))
-    return "United States" if _US_RE.search(text) else ""
+    from .places import main_country as from_gazetteer
+
+    return from_gazetteer(text, title=title, place=place)

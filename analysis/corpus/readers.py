@@ -244,7 +244,19 @@ def read_text_file(item: InputFile) -> RawDoc:
         doc.skip_reason = reason
         return doc
     doc.text = _markdown_to_text(text) if item.path.suffix.lower() == ".md" else text
+    _apply_header(doc)
     return doc
+
+
+def _apply_header(doc: RawDoc) -> None:
+    """Move a header block (``Title:``, ``Fecha:``, ``Fuente:``, ``URL:`` lines) into the fields."""
+    from .header import split_header
+    from .metadata import domain_of
+
+    fields, doc.text = split_header(doc.text)
+    doc.title, doc.date, doc.source = fields.get("title", ""), fields.get("date"), fields.get("source", "")
+    doc.url, doc.author = fields.get("url", ""), fields.get("author", "")
+    doc.site = domain_of(doc.url)
 
 
 def _read_decoded(path: Path) -> tuple[str | None, str]:

