@@ -176,7 +176,7 @@ def _article_block(docs: list[RawDoc], drafts: list[_Draft], repeated: dict[str,
         if drop and sum(1 for line in draft.lines if line) >= 2:
             draft = replace(draft, lines=[line for line in draft.lines if not line or _line_hash(line) not in drop])
         cleaned.append(_finish(draft, doc))
-    articles = _article_rows(readable, cleaned)
+    articles = _article_rows(readable, cleaned, options.dayfirst)
     _apply_filters(articles, options)
     return articles
 
@@ -235,6 +235,7 @@ def load_corpus_dask(
     language: str | None = None,
     date_from: DateLike = None,
     date_to: DateLike = None,
+    dayfirst: bool | None = None,
 ) -> DaskCorpus:
     """:func:`analysis.corpus.load_corpus` over partitions on the current Dask scheduler.
 
@@ -244,7 +245,7 @@ def load_corpus_dask(
         A folder or file every worker can read (the same path on every machine).
     npartitions : int, default 8
         Blocks of documents cleaned and split in parallel.
-    text_column, ..., date_to
+    text_column, ..., date_to, dayfirst
         As for :func:`~analysis.corpus.load_corpus`.
 
     Returns
@@ -266,6 +267,7 @@ def load_corpus_dask(
         dict(text=text_column, title=title_column, date=date_column, source=source_column, url=url_column,
              id=id_column),
         header, min_passage_words, max_passage_words, drop_duplicates, language, date_from, date_to, False)
+    options = replace(options, dayfirst=dayfirst)  # the order of a column is decided per block here
     inputs = find_inputs(Path(path))
     read = dask.persist(*[delayed(_read_block)(block, options) for block in partition_inputs(inputs, npartitions)])
     keys = dask.compute(*[delayed(_doc_keys)(block) for block in read])

@@ -82,10 +82,12 @@ class Corpus:
         One row per input file or table row: input, article_id, status, reason.
     """
 
-    def __init__(self, articles: pd.DataFrame, passages: pd.DataFrame, manifest: pd.DataFrame) -> None:
+    def __init__(self, articles: pd.DataFrame, passages: pd.DataFrame, manifest: pd.DataFrame,
+                 columns: dict[str, dict[str, str]] | None = None) -> None:
         self.articles = articles
         self.passages = passages
         self.manifest = manifest
+        self.columns = columns or {}  # table file -> role -> column read (see column_summary)
 
     def __repr__(self) -> str:
         counts = self.manifest["status"].value_counts()
@@ -99,6 +101,12 @@ class Corpus:
         from .summary import corpus_summary
 
         return corpus_summary(self.articles, self.passages, self.manifest)
+
+    def column_summary(self) -> str:
+        """Which column of each table file was read as text, title, date, source, id (one line a file)."""
+        from .summary import column_summary
+
+        return column_summary(self.columns)
 
     def save(self, out_dir: str | Path) -> Path:
         """Write articles.parquet, passages.parquet and manifest.csv into ``out_dir`` (created)."""
@@ -365,7 +373,8 @@ def _assemble(docs: list[RawDoc], readable: list[RawDoc], articles: pd.DataFrame
     if not (kept["status"] == "loaded").any():
         raise CorpusError(_empty_message(manifest))
     passages = _passages(kept[kept["status"] == "loaded"], options)
-    return Corpus(kept, passages, manifest)
+    columns = {doc.input.rsplit(":", 1)[0]: doc.columns for doc in docs if doc.columns}
+    return Corpus(kept, passages, manifest, columns)
 
 
 def _empty_message(manifest: pd.DataFrame) -> str:

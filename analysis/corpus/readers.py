@@ -57,6 +57,7 @@ class RawDoc:
     author: str = ""
     site: str = ""
     skip_reason: str = ""
+    columns: dict[str, str] | None = None  # a table row: role -> the column it was read from
 
 
 # --- discovery ------------------------------------------------------------------------------

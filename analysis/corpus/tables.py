@@ -79,6 +79,8 @@ def read_table(item: InputFile, columns: dict[str, str | int | None], header: He
     mapping = _map_columns(table, columns, item)
     labels = _class_labels(item, table, mapping.get("collection"))
     docs = [_row_doc(item, number, row, mapping, labels) for number, row in table.rows]
+    for doc in docs:
+        doc.columns = mapping
     docs += [
         RawDoc(f"{item.path}:{number}", f"{item.article_id}:{number}", item.collection, "table", skip_reason=why)
         for number, why in table.bad_rows
