@@ -158,12 +158,19 @@ class _Entry:
     spellings: frozenset[str] = frozenset()  # lower-cased names with their accents: "Cayó" is not Cayo
 
 
+def _fold_char(ch: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return base if len(base) == 1 else ch
+
+
+#: Accented Latin letters -> their base letter (one character each, so folding keeps positions).
+_FOLD_TABLE = {code: _fold_char(chr(code)) for code in range(0xC0, 0x250) if _fold_char(chr(code)) != chr(code)}
+
+
 def _fold(text: str) -> str:
     """Lower-case ``text`` and strip accents (Perú -> peru, Michoacán -> michoacan)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_FOLD_TABLE)
 
 
 _TOKEN_RE = re.compile(r"\w+")
@@ -182,8 +189,7 @@ class _Gazetteer:
         self._add_countries()
         self._add_states()
         self._add_cities()
-        self.first_words = frozenset(key[0] for key in self.entries)
-        self.longest = max(len(key) for key in self.entries)
+        self.prefixes = frozenset(key[:size] for key in self.entries for size in range(1, len(key) + 1))
 
     def _add(self, name: str, code: str, kind: str, population: int = 0, spellings: tuple[str, ...] = ()) -> None:
         key = _key(name)
@@ -253,27 +259,32 @@ def _gazetteer() -> _Gazetteer:
 def _mentions(text: str, weight_at) -> list[tuple[list[_Entry], float, int]]:
     """Gazetteer matches in ``text``: (entries, weight, position), longest names first."""
     gazetteer = _gazetteer()
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
-    folded = [_fold(word) for _, _, word in tokens]
+    tokens = list(_TOKEN_RE.finditer(text))
+    folded = _TOKEN_RE.findall(_fold(text))
+    if len(folded) != len(tokens):  # folding merged or split a word: fold word by word
+        folded = [_fold(m.group()) for m in tokens]
+    prefixes, entries_of = gazetteer.prefixes, gazetteer.entries
     found: list[tuple[list[_Entry], float, int]] = []
-    i = 0
-    while i < len(tokens):
-        if folded[i] not in gazetteer.first_words:
-            i += 1
+    candidates = [i for i, word in enumerate(folded) if (word,) in prefixes]
+    skip_to = 0
+    for i in candidates:
+        if i < skip_to:
             continue
-        for size in range(min(gazetteer.longest, len(tokens) - i), 0, -1):
-            entries = gazetteer.entries.get(tuple(folded[i:i + size]))
-            if entries is None:
+        end = i + 1
+        while end < len(tokens) and tuple(folded[i:end + 1]) in prefixes:
+            end += 1
+        for size in range(end - i, 0, -1):
+            entries = entries_of.get(tuple(folded[i:i + size]))
+            if not entries:
                 continue
-            written = " ".join(word.lower() for _, _, word in tokens[i:i + size])
+            written = " ".join(m.group().lower() for m in tokens[i:i + size])
             kept = [e for e in entries if _counts(e, tokens, folded, i, size, text) and _same_accents(e, written)]
             if not kept:
                 continue  # a shorter name may still count ("México, DF" refused as written, "México" not)
             origin = any(word in _ORIGIN_WORDS for word in folded[max(0, i - 3):i])
-            found.append((kept, weight_at(tokens[i][0]) * (_ORIGIN_WEIGHT if origin else 1.0), tokens[i][0]))
-            i += size - 1
+            found.append((kept, weight_at(tokens[i].start()) * (_ORIGIN_WEIGHT if origin else 1.0), tokens[i].start()))
+            skip_to = i + size
             break
-        i += 1
     return found
 
 
@@ -282,9 +293,9 @@ def _same_accents(entry: _Entry, written: str) -> bool:
     return written.isascii() or entry.kind not in ("state", "city") or written in entry.spellings
 
 
-def _counts(entry: _Entry, tokens, folded, i: int, size: int, text: str) -> bool:
+def _counts(entry: _Entry, tokens: list[re.Match[str]], folded: list[str], i: int, size: int, text: str) -> bool:
     """Whether a match counts: demonyms in any case; names capitalised; places not inside a person's name."""
-    word = tokens[i][2]
+    word = tokens[i].group()
     if entry.kind == "demonym":
         return True
     if not word[:1].isupper() or (size == 1 and folded[i] == "us" and word != "US"):
@@ -292,21 +303,24 @@ def _counts(entry: _Entry, tokens, folded, i: int, size: int, text: str) -> bool
     if entry.kind in ("country", "us", "other"):
         return True
     after = i + size
-    if after < len(tokens) and _joined(text, tokens[after - 1], tokens[after]) and tokens[after][2][:1].isupper() \
-            and not tokens[after][2].isupper():
+    if after < len(tokens) and _joined(text, tokens[after - 1], tokens[after]) and _capitalised(tokens[after].group()):
         return False
     if i > 0 and folded[i - 1] in _LOCAL_WORDS:
         return False
-    if i > 0 and _joined(text, tokens[i - 1], tokens[i]) and tokens[i - 1][2][:1].isupper() \
-            and folded[i - 1] not in _FUNCTION_WORDS and not tokens[i - 1][2].isupper():
+    if i > 0 and _joined(text, tokens[i - 1], tokens[i]) and _capitalised(tokens[i - 1].group()) \
+            and folded[i - 1] not in _FUNCTION_WORDS:
         return False
     return True
 
 
-def _joined(text: str, left: tuple[int, int, str], right: tuple[int, int, str]) -> bool:
+def _capitalised(word: str) -> bool:
+    """A capitalised word that is not all capitals (an acronym or a dateline's CITY)."""
+    return word[:1].isupper() and not word.isupper()
+
+
+def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
     """Whether two tokens are separated by spaces only (no punctuation, no line break)."""
-    gap = text[left[1]:right[0]]
-    return gap.strip(" ") == "" and "\n" not in gap
+    return text[left.end():right.start()].strip(" ") == ""
 
 
 def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, float]:
