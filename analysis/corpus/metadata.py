@@ -1,16 +1,16 @@
-"""Article metadata read from text: dates, language and the Latin American country covered.
+"""Article metadata read from text: date lines, language and the Latin American country covered.
 
-Private helpers of :mod:`analysis.corpus`. Dates are parsed with a small set of regular
-expressions (English and Spanish month names, ISO dates) rather than a general date parser,
-so that a stray number in prose is never taken for a date.
+Private helpers of :mod:`analysis.corpus`. Lines that hold nothing but a date (a page's
+"Published December 5, 2025") are recognised by a few regular expressions, so that a stray number
+in prose is never taken for one; the dates themselves are read by :mod:`.dates` (dateparser, the
+day/month order decided per column) and the country by :mod:`.places` (a gazetteer).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -76,7 +76,7 @@ def _timestamp_from_match(match: re.Match[str]) -> pd.Timestamp | None:
 
 
 def parse_date(value: object) -> pd.Timestamp | None:
-    """Parse a date from a table cell, a header line or an HTML page.
+    """Parse one date written unambiguously (a filter bound, a header line, an HTML page's date).
 
     Parameters
     ----------
@@ -86,31 +86,12 @@ def parse_date(value: object) -> pd.Timestamp | None:
     Returns
     -------
     pandas.Timestamp or None
-        A timezone-naive timestamp (UTC when the input had a zone); None when unknown.
+        A timezone-naive timestamp; None when unknown, or when a numeric date could be read day
+        or month first (see :func:`analysis.corpus.dates.read_date`).
     """
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (datetime, date, pd.Timestamp)):
-        return _naive(pd.Timestamp(value))
-    text = str(value).strip()
-    if not text:
-        return None
-    match = _DATE_LINE_RE.match(text)
-    if match:
-        return _timestamp_from_match(match)
-    try:
-        parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-    except (ValueError, TypeError, OverflowError):
-        return None
-    return _naive(parsed)
+    from .dates import read_date
 
-
-def _naive(stamp: pd.Timestamp) -> pd.Timestamp | None:
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp
+    return read_date(value).date
 
 
 def domain_of(url: str) -> str:
