@@ -27,6 +27,20 @@ def test_country_of_short_articles(text, country):
     assert main_country(text) == country
 
 
+def test_the_united_states_wins_only_by_a_wide_margin():
+    text = ("US officials in Washington said the United States would send agents to Ecuador, where cartels ship "
+            "cocaine to the United States.")
+    scores = country_scores(text)
+    assert scores["US"] > scores["EC"]  # more US mentions ...
+    assert main_country(text) == "Ecuador"  # ... but not twice the region's best
+    assert main_country("The U.S. Coast Guard seized cocaine in international waters.") == "United States"
+
+
+def test_ties_go_to_the_country_mentioned_first():
+    assert main_country("Perú y Bolivia firmaron un acuerdo.") == "Peru"
+    assert main_country("Bolivia y Perú firmaron un acuerdo.") == "Bolivia"
+
+
 def test_the_dateline_and_the_lead_outweigh_mentions_further_down():
     body = " Otro párrafo sobre la política del gobierno." * 20 + " Colombia y Colombia y Colombia enviaron droga."
     assert main_country("Hombres armados atacaron una patrulla." + body, place="Culiacán") == "Mexico"

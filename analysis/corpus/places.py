@@ -9,7 +9,9 @@ count when an article names them.
 
 A mention weighs more in the dateline, the title and the lead than further down, and a state or a
 city more than a country's name (an article mentions where the cocaine came from, but is filed
-where it was seized). A place name shared by several countries (Manzanillo: Mexico and Cuba) goes
+where it was seized); mentions below the lead add with diminishing returns. The United States,
+named in most of this news as an actor, weighs less and wins over the region's countries only by
+a wide margin. Ties go to the country mentioned first. A place name shared by several countries (Manzanillo: Mexico and Cuba) goes
 to the one the rest of the article points at, else to the most populous. A place name followed
 or preceded by another capitalised word (Salvador Cienfuegos, Juan Guerrero) is read as part of a
 person's name and not counted.
@@ -148,6 +150,7 @@ _DATELINE_CHARS = 80
 _TITLE_WEIGHT, _DATELINE_WEIGHT, _LEAD_WEIGHT = 3.0, 4.0, 2.0
 _MIN_SCORE = 1.0
 _BODY_SCALE = 4.0
+_US_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -345,8 +348,11 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         mentions += _mentions(place, lambda _: _DATELINE_WEIGHT)
     lead: dict[str, float] = defaultdict(float)
     body: dict[str, float] = defaultdict(float)
+    first: dict[str, float] = {}
     shared = []
     for entries, weight, position in mentions:
+        for entry in entries:
+            first[entry.code] = min(first.get(entry.code, position), position)
         codes = {e.code for e in entries}
         if len(codes) == 1:
             part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
@@ -360,8 +366,8 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
         part[best.code] += weight * _WEIGHT.get(best.kind, 1.0)
     # mentions further down count with diminishing returns, so a long story is still filed by its lead
-    return {code: lead.get(code, 0.0) + _BODY_SCALE * math.log1p(body.get(code, 0.0) / _BODY_SCALE)
-            for code in set(lead) | set(body)}
+    found = sorted(set(lead) | set(body), key=lambda code: first[code])  # first mentioned first, for ties
+    return {code: lead.get(code, 0.0) + _BODY_SCALE * math.log1p(body.get(code, 0.0) / _BODY_SCALE) for code in found}
 
 
 def main_country(text: str, *, title: str = "", place: str = "") -> str:
@@ -373,6 +379,10 @@ def main_country(text: str, *, title: str = "", place: str = "") -> str:
     if not scores:
         return ""
     code = max(scores, key=lambda c: scores[c])
+    if code == "US":  # US actors are in most of this news: the US wins only by a wide margin
+        region = max((score for c, score in scores.items() if c in COVERED_COUNTRIES), default=0.0)
+        if region >= _MIN_SCORE and scores[code] < _US_MARGIN * region:
+            code = max((c for c in scores if c in COVERED_COUNTRIES), key=lambda c: scores[c])
     if scores[code] < _MIN_SCORE:
         return ""
     return _gazetteer().names.get(code, code)

@@ -93,7 +93,7 @@ class Settings:
     date_to: str | None = _param(None, "day", "keep articles dated on or before this day (YYYY-MM-DD)")
     group_by: GroupBy = _param("source", "group", "compare framing by: source (outlet), country or collection")
     language: str | None = _param(None, "language", "keep only articles in this language (en, es, ...); None keeps all")
-    dayfirst: bool | None = _param(None, "flag", "numeric dates put the day first (05/07/2004 = 5 July): True, False, or None to decide per column")
+    dayfirst: bool | None = _param(None, "flag", "numeric dates put the day first (05/07/2004 is 5 July): True, False, or None to decide per column")
     text_column: str | None = _param(None, "column", "table column holding the article text; None detects it")
     title_column: str | None = _param(None, "column", "table column holding the headline; None detects it")
     date_column: str | None = _param(None, "column", "table column holding the publication date; None detects it")
