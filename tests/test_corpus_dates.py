@@ -35,6 +35,10 @@ DAY = pd.Timestamp
     ("21/06/2004", "2004-06-21"),
     ("12/31/2020", "2020-12-31"),
     ("07.05.2004", "2004-05-07"),  # equal day and month are not ambiguous; 07.05 needs dayfirst below
+    ("1º de maio de 2024", "2024-05-01"),
+    ("Publicado el 3 de febrero de 2025", "2025-02-03"),
+    ("domingo 14 de marzo de 2021 - 10:30 hrs", "2021-03-14 10:30"),
+    ("Mayo 1ro, 2020", "2020-05-01"),
 ])
 def test_written_and_unambiguous_dates_are_read(value, expected):
     reading = read_date(value, dayfirst=True if value == "07.05.2004" else None)

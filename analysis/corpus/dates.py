@@ -59,6 +59,13 @@ _DATELINE_RE = re.compile(
     r"|\w+\.?\s+\d{1,2},?\s+\d{4})"
     r"(?P<end>\s*(?:[.,:;]|[.,]?\s*[-–—]+|\(\w+\))?)",
 )
+#: Words around a written date that dateparser does not read: "Publicado el", "1º", "10:30 hrs".
+_LEADING_WORDS_RE = re.compile(
+    r"^(?:publicad[oa]|actualizad[oa]|published|updated|posted|last updated)(?:\s+(?:el|on|em|a las))?\s*:?\s*",
+    re.IGNORECASE)
+_ORDINAL_RE = re.compile(r"\b(\d{1,2})\s*(?:\.?º|°|\.?ª|er|ro)(?=[\s,]|$)", re.IGNORECASE)
+_TRAILING_RE = re.compile(r"\s*(?:hrs?|horas)\.?\s*$", re.IGNORECASE)
+_SEPARATOR_RE = re.compile(r"\s+[-–—|]\s+")
 _DATELINE_LINES = 3
 _EXPLICIT = "the dayfirst setting"
 _DATE_TEXT_MAX = 80
@@ -132,6 +139,8 @@ def _parse_words(text: str, dayfirst: bool) -> pd.Timestamp | None:
     """A written-out date parsed by dateparser (cached per distinct string)."""
     if len(text) > _DATE_TEXT_MAX or not re.search(r"\d", text):
         return None
+    text = _LEADING_WORDS_RE.sub("", text)
+    text = _SEPARATOR_RE.sub(" ", _TRAILING_RE.sub("", _ORDINAL_RE.sub(r"\1", text)))
     try:
         found = _parser(dayfirst).get_date_data(text).date_obj
     except (ValueError, TypeError, OverflowError):  # dateparser raises on some odd inputs
