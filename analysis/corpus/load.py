@@ -128,6 +128,8 @@ class Corpus:
                 "write one with load_corpus(...).save(out_dir)"
             )
         manifest = pd.read_csv(folder / _FILES["manifest"], dtype=str, keep_default_na=False)
+        if "date_note" not in manifest:  # saved before dates were noted
+            manifest["date_note"] = ""
         return cls(
             _typed(pd.read_parquet(folder / _FILES["articles"]), ARTICLE_COLUMNS),
             _typed(pd.read_parquet(folder / _FILES["passages"]), PASSAGE_COLUMNS),
