@@ -61,6 +61,12 @@ def test_a_place_several_countries_share_goes_to_the_one_the_article_points_at()
     assert main_country("Decomiso en Manzanillo, provincia de Granma, Cuba.") == "Cuba"
 
 
+def test_big_cities_elsewhere_keep_their_names_from_small_towns_of_the_region():
+    assert main_country("The match in Madrid ended level; Barcelona play on Sunday.") == "Spain"  # not Colombia, Venezuela
+    assert main_country("The company moved its offices to Phoenix, Arizona.") == "United States"  # Arizona, Honduras
+    assert main_country("Las autoridades de Valencia, en el estado Carabobo, reportaron el decomiso.") == "Venezuela"
+
+
 def test_countries_outside_the_region_count_when_named():
     assert main_country("La policía de los Países Bajos incautó cocaína en el puerto de Rotterdam.") == "Netherlands"
     assert set(COVERED_COUNTRIES.values()) >= {"Mexico", "Colombia", "Ecuador", "Peru", "Brazil"}

