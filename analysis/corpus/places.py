@@ -13,8 +13,8 @@ city more than a country's name (an article mentions where the cocaine came from
 where it was seized); mentions below the lead add with diminishing returns. The United States,
 named in most of this news as an actor, weighs less and wins over the region's countries only by
 a wide margin. Ties go to the country mentioned first. A place name shared by several countries
-(Manzanillo: Mexico and Cuba) goes to the one the rest of the article points at, else to a state
-before a city, else to the most populous. A place name followed or preceded by another
+(Manzanillo: Mexico and Cuba; Líbano: a Colombian town and Lebanon) goes to the one the rest of the
+article points at, else to a country's own name, a state, the most populous place. A place name followed or preceded by another
 capitalised word (Salvador Cienfuegos, Juan Guerrero), or after "barrio", "calle" and the like,
 is not counted; nor is one written with accents its place lacks ("Cayó" is a verb, Cayo a district).
 """
@@ -135,6 +135,18 @@ hamilton
 reading
 mesa
 kennedy
+para
+federal
+central
+colorado
+valle
+mauricio
+villanueva
+castro
+santos
+perez
+alvarado
+quintero
 """.split("\n") if line.strip())
 #: Words before a place that do not make it part of a person's name.
 _FUNCTION_WORDS = frozenset("""
@@ -383,9 +395,10 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         else:
             shared.append((entries, weight, position))
     for entries, weight, position in shared:
-        named = [e for e in entries if e.kind in _NAME_KINDS]  # a country's name decides
-        best = named[0] if named else max(entries, key=lambda e: (lead.get(e.code, 0.0) + body.get(e.code, 0.0),
-                                                                   e.kind == "state", e.population))
+        # the country the rest of the article points at; else a country's own name (Colombia, not the
+        # Cuban town), a state (Arizona), the most populous
+        best = max(entries, key=lambda e: (lead.get(e.code, 0.0) + body.get(e.code, 0.0), e.kind in _NAME_KINDS,
+                                           e.kind == "state", e.population))
         part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
         part[best.code] += weight * _weight(best)
     # mentions further down count with diminishing returns, so a long story is still filed by its lead
