@@ -9,7 +9,8 @@ from analysis.report.runner import NOTEBOOK_DIR, notebook_parameters, parse_para
 from analysis.report.settings import Settings, SettingsError, parameters_cell
 
 REQUIRED = {"corpus", "out_dir", "embedding_model", "seed", "n_topics", "min_topic_size", "date_from", "date_to",
-            "group_by", "language", "topic_names"}
+            "group_by", "language", "topic_names", "dayfirst", "text_column", "title_column", "date_column",
+            "source_column", "id_column", "framing_model"}
 
 
 def test_notebooks_are_committed_clean_with_a_parameters_cell():

@@ -72,10 +72,21 @@ def test_parameters_cell_is_plain_literals_that_rebuild_the_defaults():
                for line in parameters_cell().splitlines() if not line.startswith("#"))
 
 
+def test_papermill_reads_every_line_of_the_parameters_cell():
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    found = PythonTranslator.inspect(nbformat.v4.new_code_cell(parameters_cell()))
+    assert [parameter.name for parameter in found] == list(Settings.names())
+
+
 def test_replace_and_load_options():
     settings = Settings(language="es", date_from="2024-01-01").replace(n_topics=4)
     assert settings.n_topics == 4 and settings.language == "es"
-    assert settings.load_options() == {"language": "es", "date_from": "2024-01-01", "date_to": None}
+    assert settings.load_options() == {"language": "es", "date_from": "2024-01-01", "date_to": None, "dayfirst": None,
+                                       "text_column": None, "title_column": None, "date_column": None,
+                                       "source_column": None, "id_column": None}
+    assert Settings.from_pairs([("dayfirst", "true"), ("date_column", "pub_date")]).load_options()["dayfirst"] is True
     with pytest.raises(SettingsError, match="unknown parameter 'topics'"):
         settings.replace(topics=4)
 

@@ -36,12 +36,22 @@ def _corpus(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.path, text_column=args.text_column, title_column=args.title_column,
                          date_column=args.date_column, source_column=args.source_column, id_column=args.id_column,
                          header=header, language=args.language, date_from=args.date_from, date_to=args.date_to,
-                         drop_duplicates=not args.keep_duplicates, show_progress=not args.quiet)
+                         dayfirst=args.dayfirst, drop_duplicates=not args.keep_duplicates,
+                         show_progress=not args.quiet)
+    if corpus.columns:
+        print(corpus.column_summary())
     print(corpus.summary())
     if args.out:
         corpus.save(args.out)
         print(f"tables written to {args.out}: articles.parquet, passages.parquet, manifest.csv")
     return 0
+
+
+def _true_or_false(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"'{value}' is not true or false")
+    return lowered == "true"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--language", help="keep only articles in this language (ISO code, e.g. en, es)")
     corpus.add_argument("--date-from", help="keep articles dated on or after this date (YYYY-MM-DD)")
     corpus.add_argument("--date-to", help="keep articles dated on or before this date (YYYY-MM-DD)")
+    corpus.add_argument("--dayfirst", type=_true_or_false, default=None,
+                        metavar="true|false", help="numeric dates put the day first (05/07/2004 = 5 July); "
+                        "default: decided per column, then by the articles' language")
     corpus.add_argument("--keep-duplicates", action="store_true", help="analyse duplicate articles too")
     corpus.add_argument("--quiet", action="store_true", help="no progress bar")
     corpus.set_defaults(func=_corpus)

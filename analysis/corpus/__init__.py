@@ -4,7 +4,8 @@
 .parquet) into a :class:`Corpus` of three tidy tables: ``articles``, ``passages`` and the
 ``manifest`` saying of every input whether it was loaded, a duplicate or skipped and why. The
 modules are the steps: :mod:`.readers` and :mod:`.tables` (inputs), :mod:`.clean` (site furniture,
-boilerplate), :mod:`.metadata` (dates, language, country), :mod:`.passages`, :mod:`.dedupe`,
+boilerplate), :mod:`.header` (a text file's Title/Fecha/Fuente lines), :mod:`.dates` (dates, the day/month order per
+column), :mod:`.places` (country, from a gazetteer), :mod:`.metadata` (date lines, language), :mod:`.passages`, :mod:`.dedupe`,
 :mod:`.summary`, :mod:`.load` (the whole stage) and :mod:`.distributed` (the same over Dask
 partitions).
 """

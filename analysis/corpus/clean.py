@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .metadata import date_in_line, is_date_line, parse_date
+from .dates import find_dateline
+from .metadata import date_in_line, is_date_line
 from .readers import RawDoc
 
 #: A line repeated in at least this many documents, and in this share of its group, is furniture.
@@ -74,13 +75,19 @@ _PROSE_WORDS = 15
 
 @dataclass
 class Cleaned:
-    """An article after cleaning: text and the fields read from it."""
+    """An article after cleaning: text and the fields read from it.
+
+    ``date`` is the raw date found (a table cell, a header line, a dateline), read later by
+    :func:`analysis.corpus.dates.resolve_dates` once the order of its column is known;
+    ``place`` is the dateline's place ("Culiacán"), "" when there is none.
+    """
 
     text: str
     title: str
-    date: pd.Timestamp | None
+    date: object
     source: str
     author: str
+    place: str = ""
 
 
 @dataclass
@@ -88,7 +95,7 @@ class _Draft:
     lines: list[str]
     title: str
     title_in_text: bool
-    date: pd.Timestamp | None
+    date: object
     source: str
     group: str
 
@@ -114,12 +121,12 @@ def clean_documents(docs: list[RawDoc], progress: Iterable[int] | None = None) -
 
 def _first_pass(doc: RawDoc) -> _Draft:
     lines = [_normalise_line(line) for line in doc.text.split("\n")]
-    title, date = doc.title, parse_date(doc.date)
+    title, date = doc.title, None if _blank(doc.date) else doc.date
     title_in_text = doc.kind != "table"
     header = _read_header(lines)
     if header is not None:
         lines, header_date, title = header
-        date, title_in_text = date or header_date, False
+        date, title_in_text = date if date is not None else header_date, False
     lines, syndicated_source, syndicated_title = _cut_syndication_footer(lines)
     title = title or syndicated_title
     lines = _drop_furniture(_cut_related_list(_cut_trailing_block(lines)))
@@ -127,11 +134,15 @@ def _first_pass(doc: RawDoc) -> _Draft:
     return _Draft(lines, title, title_in_text, date, source, source or f"collection:{doc.collection}")
 
 
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
 def _normalise_line(line: str) -> str:
     return _SPACES_RE.sub(" ", _INVISIBLE_RE.sub("", line)).strip()
 
 
-def _read_header(lines: list[str]) -> tuple[list[str], pd.Timestamp | None, str] | None:
+def _read_header(lines: list[str]) -> tuple[list[str], str, str] | None:
     """A first line such as "date 2026-03-04 Headline: ..." as (remaining lines, date, title)."""
     first = next((i for i, line in enumerate(lines) if line), None)
     if first is None:
@@ -140,7 +151,7 @@ def _read_header(lines: list[str]) -> tuple[list[str], pd.Timestamp | None, str]
     if match is None:
         return None
     title = match["title"] if _ELLIPSIS_RE.search(match["title"]) else match["title"].rstrip(".")
-    return lines[first + 1:], parse_date(match["date"]), title
+    return lines[first + 1:], match["date"], title
 
 
 def _cut_syndication_footer(lines: list[str]) -> tuple[list[str], str, str]:
@@ -247,6 +258,7 @@ def _digest(lines: list[str]) -> str:
 
 
 def _finish(draft: _Draft, doc: RawDoc) -> Cleaned:
+    found = find_dateline(draft.lines)
     lines, dateline, author = _read_head(draft.lines)
     lines = lines[next((i for i, line in enumerate(lines) if line), len(lines)):]
     title = draft.title
@@ -255,7 +267,8 @@ def _finish(draft: _Draft, doc: RawDoc) -> Cleaned:
     if title:
         lines = _place_title(lines, title, draft.title_in_text)
     text = _join(_trim_tail(lines))
-    return Cleaned(text, title, draft.date or dateline, draft.source, doc.author or author)
+    date = draft.date if draft.date is not None else dateline if dateline is not None else found and found[1]
+    return Cleaned(text, title, date or None, draft.source, doc.author or author, found[0] if found else "")
 
 
 def looks_like_title(line: str) -> bool:

@@ -180,7 +180,7 @@ def _article_block(docs: list[RawDoc], drafts: list[_Draft], repeated: dict[str,
         if drop and sum(1 for line in draft.lines if line) >= 2:
             draft = replace(draft, lines=[line for line in draft.lines if not line or _line_hash(line) not in drop])
         cleaned.append(_finish(draft, doc))
-    articles = _article_rows(readable, cleaned)
+    articles = _article_rows(readable, cleaned, options.dayfirst)
     _apply_filters(articles, options)
     return articles
 
@@ -207,12 +207,13 @@ def _assemble_block(docs: list[RawDoc], articles: pd.DataFrame, duplicates: dict
     articles.loc[copies, "duplicate_of"] = originals
     articles.loc[copies, "reason"] = "duplicate of " + originals
     readable = [doc for doc in docs if not doc.skip_reason]
-    outcome = {doc.input: (row.status, row.reason) for doc, row in zip(readable, articles.itertuples())}
+    outcome = {doc.input: (row.status, row.reason, row.date_note) for doc, row in zip(readable, articles.itertuples())}
     rows = [{"input": doc.input, "article_id": doc.article_id,
              "status": "skipped" if doc.skip_reason else outcome[doc.input][0],
-             "reason": doc.skip_reason or outcome[doc.input][1] or doc.note} for doc in docs]
+             "reason": doc.skip_reason or outcome[doc.input][1] or doc.note,
+             "date_note": "" if doc.skip_reason else outcome[doc.input][2]} for doc in docs]
     manifest = _typed(pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)), MANIFEST_COLUMNS)
-    kept = articles[articles["status"] != "skipped"].drop(columns="reason").reset_index(drop=True)
+    kept = articles[articles["status"] != "skipped"].drop(columns=["reason", "date_note"]).reset_index(drop=True)
     passages = _passages(kept[kept["status"] == "loaded"], options)
     return kept, passages, manifest
 
@@ -238,6 +239,7 @@ def load_corpus_dask(
     language: str | None = None,
     date_from: DateLike = None,
     date_to: DateLike = None,
+    dayfirst: bool | None = None,
 ) -> DaskCorpus:
     """:func:`analysis.corpus.load_corpus` over partitions on the current Dask scheduler.
 
@@ -247,7 +249,7 @@ def load_corpus_dask(
         A folder or file every worker can read (the same path on every machine).
     npartitions : int, default 8
         Blocks of documents cleaned and split in parallel.
-    text_column, ..., date_to
+    text_column, ..., date_to, dayfirst
         As for :func:`~analysis.corpus.load_corpus`.
 
     Returns
@@ -269,6 +271,7 @@ def load_corpus_dask(
         dict(text=text_column, title=title_column, date=date_column, source=source_column, url=url_column,
              id=id_column),
         header, min_passage_words, max_passage_words, drop_duplicates, language, date_from, date_to, False)
+    options = replace(options, dayfirst=dayfirst)  # the order of a column is decided per block here
     inputs = find_inputs(Path(path))
     read = dask.persist(*[delayed(_read_block)(block, options) for block in partition_inputs(inputs, npartitions)])
     keys = dask.compute(*[delayed(_doc_keys)(block) for block in read])

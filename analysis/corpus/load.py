@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +30,7 @@ from .._progress import progress_bar as tqdm
 
 from .clean import Cleaned, clean_documents
 from .dedupe import find_duplicates
+from .dates import resolve_dates
 from .metadata import LANGUAGES, detect_languages, main_country, parse_date
 from .passages import passage_spans
 from .readers import (
@@ -60,7 +61,8 @@ PASSAGE_COLUMNS: dict[str, str] = {
     "end": "int64", "n_words": "int64",
 }
 #: Column -> dtype of :attr:`Corpus.manifest`.
-MANIFEST_COLUMNS: dict[str, str] = {"input": "str", "article_id": "str", "status": "str", "reason": "str"}
+MANIFEST_COLUMNS: dict[str, str] = {"input": "str", "article_id": "str", "status": "str", "reason": "str",
+                                    "date_note": "str"}
 
 _FILES = {"articles": "articles.parquet", "passages": "passages.parquet", "manifest": "manifest.csv"}
 #: Inputs from which work shows a progress bar (when ``show_progress``).
@@ -83,10 +85,12 @@ class Corpus:
         One row per input file or table row: input, article_id, status, reason.
     """
 
-    def __init__(self, articles: pd.DataFrame, passages: pd.DataFrame, manifest: pd.DataFrame) -> None:
+    def __init__(self, articles: pd.DataFrame, passages: pd.DataFrame, manifest: pd.DataFrame,
+                 columns: dict[str, dict[str, str]] | None = None) -> None:
         self.articles = articles
         self.passages = passages
         self.manifest = manifest
+        self.columns = columns or {}  # table file -> role -> column read (see column_summary)
 
     def __repr__(self) -> str:
         counts = self.manifest["status"].value_counts()
@@ -100,6 +104,12 @@ class Corpus:
         from .summary import corpus_summary
 
         return corpus_summary(self.articles, self.passages, self.manifest)
+
+    def column_summary(self) -> str:
+        """Which column of each table file was read as text, title, date, source, id (one line a file)."""
+        from .summary import column_summary
+
+        return column_summary(self.columns)
 
     def save(self, out_dir: str | Path) -> Path:
         """Write articles.parquet, passages.parquet and manifest.csv into ``out_dir`` (created)."""
@@ -121,6 +131,8 @@ class Corpus:
                 "write one with load_corpus(...).save(out_dir)"
             )
         manifest = pd.read_csv(folder / _FILES["manifest"], dtype=str, keep_default_na=False)
+        if "date_note" not in manifest:  # saved before dates were noted
+            manifest["date_note"] = ""
         return cls(
             _typed(pd.read_parquet(folder / _FILES["articles"]), ARTICLE_COLUMNS),
             _typed(pd.read_parquet(folder / _FILES["passages"]), PASSAGE_COLUMNS),
@@ -139,6 +151,7 @@ class _Options:
     date_from: pd.Timestamp | None
     date_to: pd.Timestamp | None
     show_progress: bool
+    dayfirst: bool | None = None
 
 
 def load_corpus(
@@ -157,6 +170,7 @@ def load_corpus(
     language: str | None = None,
     date_from: DateLike = None,
     date_to: DateLike = None,
+    dayfirst: bool | None = None,
     show_progress: bool = True,
 ) -> Corpus:
     """Read every article under ``path``, clean it, flag duplicates and cut passages.
@@ -182,6 +196,11 @@ def load_corpus(
         Keep only articles in this language (ISO 639-1: en, es, pt, fr, de, it).
     date_from, date_to : str or date, optional
         Keep only articles dated within these days (inclusive); undated articles are kept.
+    dayfirst : bool, optional
+        Whether numeric dates such as 05/07/2004 put the day first. By default each column
+        decides (a first field above 12 means day first), then its articles' language (es, pt,
+        fr, de, it: day first); dates left ambiguous are undated, with a ``date_note`` in the
+        manifest (see :mod:`analysis.corpus.dates`).
     show_progress : bool
         Show progress bars when there are more than a few hundred inputs.
 
@@ -202,11 +221,14 @@ def load_corpus(
         header, min_passage_words, max_passage_words, drop_duplicates, language, date_from, date_to,
         show_progress,
     )
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise CorpusError(f"dayfirst={dayfirst!r} must be True, False or None")
+    options = replace(options, dayfirst=dayfirst)
     inputs = find_inputs(Path(path))
     docs = _mark_repeated_ids(_scope_ids(_read_inputs(inputs, options)))
     readable = [doc for doc in docs if not doc.skip_reason]
     cleaned = clean_documents(readable, _progress(range(len(readable)), options, "cleaning"))
-    articles = _article_rows(readable, cleaned)
+    articles = _article_rows(readable, cleaned, options.dayfirst)
     _apply_filters(articles, options)
     _mark_duplicates(articles, options.drop_duplicates)
     return _assemble(docs, readable, articles, options)
@@ -295,22 +317,29 @@ def _mark_repeated_ids(docs: list[RawDoc]) -> list[RawDoc]:
     return docs
 
 
-def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned]) -> pd.DataFrame:
+def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | None = None) -> pd.DataFrame:
     texts = [c.text for c in cleaned]
     languages = detect_languages(texts)
+    dates = resolve_dates([c.date for c in cleaned], [_date_column(doc) for doc in docs], languages, dayfirst)
     rows = [
         {
-            "article_id": doc.article_id, "title": c.title, "date": c.date, "source": c.source,
+            "article_id": doc.article_id, "title": c.title, "date": when.date, "source": c.source,
             "url": doc.url, "author": c.author, "site": doc.site, "language": lang,
-            "collection": doc.collection, "country": main_country(f"{c.title}\n{c.text}"),
+            "collection": doc.collection, "country": main_country(c.text, title=c.title, place=c.place),
             "text": c.text, "n_words": len(c.text.split()), "status": "loaded", "duplicate_of": "",
             "input": doc.input,
         }
-        for doc, c, lang in zip(docs, cleaned, languages)
+        for doc, c, lang, when in zip(docs, cleaned, languages, dates)
     ]
     frame = _typed(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
     frame["reason"] = ""
+    frame["date_note"] = [when.note for when in dates]
     return frame
+
+
+def _date_column(doc: RawDoc) -> str:
+    """The column a date comes from: its table file, or one column for all text and HTML files."""
+    return doc.input.rsplit(":", 1)[0] if doc.kind == "table" else doc.kind
 
 
 def _apply_filters(articles: pd.DataFrame, options: _Options) -> None:
@@ -350,19 +379,21 @@ def _mark_duplicates(articles: pd.DataFrame, enabled: bool) -> None:
 
 
 def _assemble(docs: list[RawDoc], readable: list[RawDoc], articles: pd.DataFrame, options: _Options) -> Corpus:
-    outcome = {doc.input: (row.status, row.reason) for doc, row in zip(readable, articles.itertuples())}
+    outcome = {doc.input: (row.status, row.reason, row.date_note) for doc, row in zip(readable, articles.itertuples())}
     manifest_rows = [
         {"input": doc.input, "article_id": doc.article_id,
          "status": outcome[doc.input][0] if not doc.skip_reason else "skipped",
-         "reason": (outcome[doc.input][1] or doc.note) if not doc.skip_reason else doc.skip_reason}
+         "reason": (outcome[doc.input][1] or doc.note) if not doc.skip_reason else doc.skip_reason,
+         "date_note": outcome[doc.input][2] if not doc.skip_reason else ""}
         for doc in docs
     ]
     manifest = _typed(pd.DataFrame(manifest_rows, columns=list(MANIFEST_COLUMNS)), MANIFEST_COLUMNS)
-    kept = articles[articles["status"] != "skipped"].drop(columns="reason").reset_index(drop=True)
+    kept = articles[articles["status"] != "skipped"].drop(columns=["reason", "date_note"]).reset_index(drop=True)
     if not (kept["status"] == "loaded").any():
         raise CorpusError(_empty_message(manifest))
     passages = _passages(kept[kept["status"] == "loaded"], options)
-    return Corpus(kept, passages, manifest)
+    columns = {doc.input.rsplit(":", 1)[0]: doc.columns for doc in docs if doc.columns}
+    return Corpus(kept, passages, manifest, columns)
 
 
 def _empty_message(manifest: pd.DataFrame) -> str:

@@ -1,16 +1,16 @@
-"""Article metadata read from text: dates, language and the Latin American country covered.
+"""Article metadata read from text: date lines, language and the Latin American country covered.
 
-Private helpers of :mod:`analysis.corpus`. Dates are parsed with a small set of regular
-expressions (English and Spanish month names, ISO dates) rather than a general date parser,
-so that a stray number in prose is never taken for a date.
+Private helpers of :mod:`analysis.corpus`. Lines that hold nothing but a date (a page's
+"Published December 5, 2025") are recognised by a few regular expressions, so that a stray number
+in prose is never taken for one; the dates themselves are read by :mod:`.dates` (dateparser, the
+day/month order decided per column) and the country by :mod:`.places` (a gazetteer).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -76,7 +76,7 @@ def _timestamp_from_match(match: re.Match[str]) -> pd.Timestamp | None:
 
 
 def parse_date(value: object) -> pd.Timestamp | None:
-    """Parse a date from a table cell, a header line or an HTML page.
+    """Parse one date written unambiguously (a filter bound, a header line, an HTML page's date).
 
     Parameters
     ----------
@@ -86,31 +86,12 @@ def parse_date(value: object) -> pd.Timestamp | None:
     Returns
     -------
     pandas.Timestamp or None
-        A timezone-naive timestamp (UTC when the input had a zone); None when unknown.
+        A timezone-naive timestamp; None when unknown, or when a numeric date could be read day
+        or month first (see :func:`analysis.corpus.dates.read_date`).
     """
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (datetime, date, pd.Timestamp)):
-        return _naive(pd.Timestamp(value))
-    text = str(value).strip()
-    if not text:
-        return None
-    match = _DATE_LINE_RE.match(text)
-    if match:
-        return _timestamp_from_match(match)
-    try:
-        parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
-    except (ValueError, TypeError, OverflowError):
-        return None
-    return _naive(parsed)
+    from .dates import read_date
 
-
-def _naive(stamp: pd.Timestamp) -> pd.Timestamp | None:
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp
+    return read_date(value).date
 
 
 def domain_of(url: str) -> str:
@@ -154,73 +135,12 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
 
 # --- country --------------------------------------------------------------------------------
 
-#: Country -> names and demonyms in English and Spanish (accents optional, case-insensitive).
-_COUNTRY_TERMS: dict[str, tuple[str, ...]] = {
-    "Mexico": ("mexico", "mexican", "mexicans", "mexicano", "mexicana", "mexicanos", "mexicanas"),
-    "Colombia": ("colombia", "colombian", "colombians", "colombiano", "colombiana", "colombianos", "colombianas"),
-    "Ecuador": ("ecuador", "ecuadorian", "ecuadorean", "ecuadorians", "ecuadoreans", "ecuatoriano",
-                "ecuatoriana", "ecuatorianos", "ecuatorianas"),
-    "Peru": ("peru", "peruvian", "peruvians", "peruano", "peruana", "peruanos", "peruanas"),
-    "Bolivia": ("bolivia", "bolivian", "bolivians", "boliviano", "boliviana", "bolivianos", "bolivianas"),
-    "Venezuela": ("venezuela", "venezuelan", "venezuelans", "venezolano", "venezolana", "venezolanos",
-                  "venezolanas"),
-    "Brazil": ("brazil", "brasil", "brazilian", "brazilians", "brasileno", "brasilena", "brasilenos",
-               "brasilenas"),
-    "Argentina": ("argentina", "argentine", "argentines", "argentinian", "argentinians", "argentino",
-                  "argentinos", "argentinas"),
-    "Chile": ("chile", "chilean", "chileans", "chileno", "chilena", "chilenos", "chilenas"),
-    "Paraguay": ("paraguay", "paraguayan", "paraguayans", "paraguayo", "paraguaya", "paraguayos"),
-    "Uruguay": ("uruguay", "uruguayan", "uruguayans", "uruguayo", "uruguaya", "uruguayos"),
-    "Guatemala": ("guatemala", "guatemalan", "guatemalans", "guatemalteco", "guatemalteca", "guatemaltecos"),
-    "Honduras": ("honduras", "honduran", "hondurans", "hondureno", "hondurena", "hondurenos"),
-    "El Salvador": ("el salvador", "salvadoran", "salvadorans", "salvadorean", "salvadoreno", "salvadorena",
-                    "salvadorenos"),
-    "Nicaragua": ("nicaragua", "nicaraguan", "nicaraguans", "nicaraguense", "nicaraguenses"),
-    "Costa Rica": ("costa rica", "costa rican", "costa ricans", "costarricense", "costarricenses"),
-    "Panama": ("panama", "panamanian", "panamanians", "panameno", "panamena", "panamenos"),
-    "Cuba": ("cuba", "cuban", "cubans", "cubano", "cubana", "cubanos"),
-    "Dominican Republic": ("dominican republic", "republica dominicana", "dominican", "dominicans",
-                           "dominicano", "dominicana", "dominicanos"),
-    "Haiti": ("haiti", "haitian", "haitians", "haitiano", "haitiana", "haitianos"),
-    "Guyana": ("guyana", "guyanese"),
-    "Suriname": ("suriname", "surinamese"),
-    "Belize": ("belize", "belizean"),
-    "Jamaica": ("jamaica", "jamaican", "jamaicans"),
-    "Trinidad and Tobago": ("trinidad and tobago", "trinidad", "trinidadian"),
-    "Puerto Rico": ("puerto rico", "puerto rican", "puerto ricans", "puertorriqueno"),
-}
-_TERM_TO_COUNTRY = {tuple(term.split()): country for country, terms in _COUNTRY_TERMS.items() for term in terms}
-_FIRST_WORDS = frozenset(term[0] for term in _TERM_TO_COUNTRY)
-_LONGEST_TERM = max(len(term) for term in _TERM_TO_COUNTRY)
-_TOKEN_RE = re.compile(r"\w+")
-#: Mentions of the United States; case-sensitive so that the pronoun "us" does not count.
-_US_RE = re.compile(r"\b(?:United States|Estados Unidos|EE\.\s?UU\.|EEUU|USA)\b|\bU\.S\.(?:A\.)?|\bUS\b")
 
+def main_country(text: str, *, title: str = "", place: str = "") -> str:
+    """The country an article is about, from a gazetteer weighted toward the dateline and the lead.
 
-def _fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents (Perú -> peru, hondureño -> hondureno)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def main_country(text: str) -> str:
-    """The Latin American country ``text`` mentions most, by names and demonyms.
-
-    Ties go to the country mentioned first. "United States" is returned only when no Latin
-    American country is mentioned, and "" when neither is.
+    See :func:`analysis.corpus.places.main_country`.
     """
-    words = _TOKEN_RE.findall(_fold(text))
-    counts: dict[str, int] = {}
-    first_seen: dict[str, int] = {}
-    for i in [i for i, word in enumerate(words) if word in _FIRST_WORDS]:
-        for size in range(_LONGEST_TERM, 0, -1):
-            country = _TERM_TO_COUNTRY.get(tuple(words[i:i + size]))
-            if country is not None:
-                counts[country] = counts.get(country, 0) + 1
-                first_seen.setdefault(country, i)
-                break
-    if counts:
-        return min(counts, key=lambda country: (-counts[country], first_seen[country]))
-    return "United States" if _US_RE.search(text) else ""
+    from .places import main_country as from_gazetteer
+
+    return from_gazetteer(text, title=title, place=place)

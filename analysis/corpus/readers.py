@@ -69,6 +69,7 @@ class RawDoc:
     #: For a table row whose id comes from a detected id column: the file's id, which joins the
     #: row id when another file uses the same ids (ids are unique per file, not per corpus).
     id_scope: str = ""
+    columns: dict[str, str] | None = None  # a table row: role -> the column it was read from
 
     def __post_init__(self) -> None:
         if not self.file:
@@ -409,7 +410,19 @@ def read_text_file(item: InputFile) -> RawDoc:
         doc.skip_reason = reason
         return doc
     doc.text = _markdown_to_text(text) if item.path.suffix.lower() == ".md" else text
+    _apply_header(doc)
     return doc
+
+
+def _apply_header(doc: RawDoc) -> None:
+    """Move a header block (``Title:``, ``Fecha:``, ``Fuente:``, ``URL:`` lines) into the fields."""
+    from .header import split_header
+    from .metadata import domain_of
+
+    fields, doc.text = split_header(doc.text)
+    doc.title, doc.date, doc.source = fields.get("title", ""), fields.get("date"), fields.get("source", "")
+    doc.url, doc.author = fields.get("url", ""), fields.get("author", "")
+    doc.site = domain_of(doc.url)
 
 
 def _read_decoded(item: InputFile) -> tuple[str | None, str]:

@@ -29,6 +29,12 @@ def corpus_summary(articles: pd.DataFrame, passages: pd.DataFrame, manifest: pd.
         "by collection: " + _counts(loaded["collection"], "(top level)"),
         "by country: " + _counts(loaded["country"], "(none)"),
     ]
+    notes = manifest.loc[manifest["date_note"] != "", "date_note"] if "date_note" in manifest else None
+    if notes is not None and len(notes):
+        undated = int(notes.str.contains("left undated").sum())
+        lines.append(f"date notes: {len(notes)} ({undated} left undated; see the manifest's date_note"
+                     + ("; set dayfirst if numeric dates are ambiguous)" if notes.str.contains("day or month").any()
+                        else ")"))
     skipped = manifest.loc[manifest["status"] == "skipped", "reason"]
     if len(skipped):
         lines.append("skipped: " + _counts(skipped.str.split(" \\(").str[0], "(no reason)"))
@@ -57,3 +63,22 @@ def _counts(values: pd.Series, blank: str) -> str:
     shown = ", ".join(f"{name} {count}" for name, count in ranked[:_TOP])
     more = len(counts) - _TOP
     return (shown or "none") + (f", ... and {more} more" if more > 0 else "")
+
+
+def column_summary(columns: dict[str, dict[str, str]]) -> str:
+    """One line per table file: the column read for each field, "-" for a field no column holds.
+
+    Parameters
+    ----------
+    columns : dict
+        Table file -> field ("text", "title", "date", ...) -> column name (:attr:`Corpus.columns`).
+    """
+    lines = []
+    for path, mapping in columns.items():
+        shown = ", ".join(f"{role} <- {mapping[role]!r}" if role in mapping else f"{role} -"
+                          for role in _SHOWN_ROLES)
+        lines.append(f"columns of {path}: {shown}")
+    return "\n".join(lines)
+
+
+_SHOWN_ROLES = ("text", "title", "date", "source", "id", "url")

@@ -88,6 +88,8 @@ def read_table(item: InputFile, columns: dict[str, str | int | None], header: He
     labels = _class_labels(item, table, mapping.get("collection"))
     scope = item.article_id if "id" in mapping and columns.get("id") is None else ""
     docs = [_row_doc(item, number, row, mapping, labels, scope) for number, row in table.rows]
+    for doc in docs:
+        doc.columns = mapping
     docs += [
         RawDoc(f"{item.label}:{number}", f"{item.article_id}:{number}", item.collection, "table", skip_reason=why,
                file=item.label)

@@ -5,7 +5,8 @@
 :mod:`.ensemble` the default scorer (embedding + character n-grams + lexicon), whose trained model
 ships in ``models/default``. :mod:`.gold` is the bilingual gold standard (``gold_standard.csv``,
 texts rebuilt from the corpora); :mod:`.protocol` the outlet-grouped validation protocol and
-training data; :mod:`.instrument` validates and trains; :mod:`.evaluation` holds the older
+training data; :mod:`.instrument` validates and trains on the gold standard, :mod:`.retrain` on an analyst's own
+annotations; :mod:`.evaluation` holds the older
 leave-one-article-out helpers; :mod:`.cli` is ``analysis framing validate | train | predict |
 export | import``.
 """

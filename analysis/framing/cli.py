@@ -17,10 +17,40 @@ ANNOTATION_COLUMNS = ["passage_id", "article_id", "label", "coder", "note", "tex
 PREDICT_COLUMNS = ["id", "label", "p_militarization", "p_root_cause", "p_neither", "stance"]
 
 
+#: Spellings coders write for the frames, once lower-cased with spaces and hyphens as "_".
+_LABEL_SPELLINGS = {"militarisation": "militarization", "root_causes": "root_cause", "rootcause": "root_cause",
+                    "none": "neither"}
+
+
+def normalise_labels(labels: pd.Series) -> pd.Series:
+    """Frame names from coders' spellings: "Militarization ", "root cause", "Root-Cause", "NEITHER".
+
+    Case, surrounding spaces and the separator between words do not matter; "militarisation" and
+    "root causes" are read too. Blank labels stay blank; other values are returned as written.
+    """
+    text = labels.fillna("").astype(str)
+    key = text.str.strip().str.lower().str.replace(r"[\s_-]+", "_", regex=True)
+    key = key.replace(_LABEL_SPELLINGS)
+    return key.where(key.isin(FRAMES) | (key == ""), text)
+
+
+def refuse_conflicts(coded: pd.DataFrame, where: str) -> None:
+    """Raise ValueError naming the passages coded twice with different labels."""
+    labels = coded.groupby("passage_id")["label"].nunique()
+    clashing = labels[labels > 1].index.tolist()
+    if clashing:
+        shown = "; ".join(f"{pid} ({' vs '.join(sorted(set(coded.loc[coded['passage_id'] == pid, 'label'])))})"
+                          for pid in clashing[:10])
+        raise ValueError(f"{where} code {len(clashing)} passage(s) twice with different labels: {shown}; keep one "
+                         "row per passage (put a second coder's label in a second_label column)")
+
+
 def read_annotations(path: str | Path) -> pd.DataFrame:
     """Read hand-coded passages (columns passage_id, article_id, label, coder, note, text).
 
-    An optional ``second_label`` column holds a second coder's labels for reliability.
+    An optional ``second_label`` column holds a second coder's labels for reliability. Label
+    spellings are normalised (:func:`normalise_labels`); a passage coded twice with different
+    labels is refused.
     """
     path = Path(path)
     if not path.is_file():
@@ -29,6 +59,10 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     missing = [c for c in ("passage_id", "article_id", "label", "text") if c not in table.columns]
     if missing:
         raise ValueError(f"annotations file '{path}' lacks columns {missing}; it has {list(table.columns)}")
+    table["label"] = normalise_labels(table["label"])
+    if "second_label" in table.columns:
+        table["second_label"] = normalise_labels(table["second_label"])
+    refuse_conflicts(table, f"annotations file '{path}'")
     bad = table[~table["label"].isin(FRAMES)]
     if len(bad):
         raise ValueError(f"annotations file '{path}' has labels {sorted(set(bad['label']))} in rows "
@@ -128,7 +162,38 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train the framing model on every labelled passage (validation first, for the model card)."""
+    """Train the framing model: on the gold standard and the annotations (validated first, for the model
+    card), or, without the gold standard's corpora or with ``--no-gold``, on the annotations alone."""
+    from .gold import default_corpora_dir
+
+    annotations = args.annotations or [DEFAULT_ANNOTATIONS]
+    corpora = Path(args.corpora) if args.corpora else default_corpora_dir()
+    if args.no_gold or not corpora.is_dir():
+        from .retrain import train_on_annotations
+
+        if not args.no_gold:
+            print(f"the gold standard's corpora are not at {corpora}: training on the annotations and the codebook's "
+                  "examples only (pass --corpora to use the gold standard, --no-gold to say so)", file=sys.stderr)
+        try:
+            folder, validation = train_on_annotations(annotations, args.out, method=args.default_method,
+                                                      embedding_model=args.embedding_model, n_splits=args.folds,
+                                                      random_state=args.seed, show_progress=not args.quiet)
+        except (FileNotFoundError, ValueError) as err:
+            print(f"analysis framing train: {err}", file=sys.stderr)
+            return 2
+        score = (f"macro-F1 {validation['macro_f1']:.3f} on {validation['n']} passages of {validation['n_articles']} "
+                 f"articles" if validation["macro_f1"] is not None else validation["protocol"])
+        print(f"'{args.default_method}' trained on {', '.join(annotations)} and saved to {folder} ({score}); "
+              f"use it with `analysis report --corpus ... -p framing_model {folder}`")
+        return 0
+    if len(annotations) > 1:
+        from .retrain import read_annotation_files
+
+        merged = Path(args.out) / "annotations_used.csv"
+        merged.parent.mkdir(parents=True, exist_ok=True)
+        read_annotation_files(annotations).to_csv(merged, index=False, encoding="utf-8")
+        annotations = [str(merged)]
+    args.annotations = annotations[0]
     args.save_model = args.out
     args.out = args.validation_out
     return validate(args)
@@ -202,7 +267,10 @@ def import_(args: argparse.Namespace) -> int:
     missing = [c for c in ANNOTATION_COLUMNS if c not in sheet.columns]
     if missing:
         raise ValueError(f"coding sheet '{args.input}' lacks columns {missing}; export one with `analysis framing export`")
-    filled = sheet[sheet["label"].str.strip() != ""].copy()
+    sheet["label"] = normalise_labels(sheet["label"])
+    filled = sheet[sheet["label"] != ""].copy()
+    refuse_conflicts(filled, f"coding sheet '{args.input}'")
+    filled = filled.drop_duplicates("passage_id")
     bad = filled[~filled["label"].isin(FRAMES)]
     if len(bad):
         raise ValueError(f"labels {sorted(set(bad['label']))} in rows {[int(i) + 2 for i in bad.index[:10]]} "
@@ -226,7 +294,7 @@ def add_framing_commands(commands) -> None:
                                   description="The militarization / root-cause / neither passage classifier.")
     sub = framing.add_subparsers(dest="framing_command", required=True, metavar="SUBCOMMAND")
 
-    def protocol_options(parser) -> None:
+    def protocol_options(parser, several_annotations: bool = False) -> None:
         from .instrument import GATED, VALIDATION_METHODS
 
         parser.add_argument("--methods", default=",".join(VALIDATION_METHODS),
@@ -236,8 +304,13 @@ def add_framing_commands(commands) -> None:
                             help="what never appears on both sides of a split (default outlet)")
         parser.add_argument("--folds", type=int, default=10, help="number of grouped folds")
         parser.add_argument("--corpora", default=None, help="folder of the shared corpora (default ../shared/corpora)")
-        parser.add_argument("--annotations", default=DEFAULT_ANNOTATIONS,
-                            help="seed annotations kept in every training fold (CSV)")
+        if several_annotations:
+            parser.add_argument("--annotations", action="append", metavar="CSV",
+                                help="coded passages to learn from (columns passage_id, article_id, label, text, as "
+                                     f"`analysis framing import` writes them); repeatable; default {DEFAULT_ANNOTATIONS}")
+        else:
+            parser.add_argument("--annotations", default=DEFAULT_ANNOTATIONS,
+                                help="seed annotations kept in every training fold (CSV)")
         parser.add_argument("--embedding-model", default=None, help="encoder (default: the package default)")
         parser.add_argument("--default-method", default="ensemble", help="method to train and save (default ensemble, chosen by the validation over ensemble+relevance)")
         parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
@@ -255,13 +328,19 @@ def add_framing_commands(commands) -> None:
                             "passage and save it here")
     validate_p.set_defaults(func=validate)
 
-    train_p = sub.add_parser("train", help="train the framing model on every labelled passage",
-                             description="Validate (for the model card), then train the default method on the gold "
-                                         "standard, the seeds, the codebook examples and off-topic news, and save it. "
-                                         "The shipped model is made with `analysis framing train --out "
-                                         "analysis/framing/models/default`.")
-    protocol_options(train_p)
+    train_p = sub.add_parser("train", help="train a framing model on coded passages (--annotations) and save it",
+                             description="Train the framing model and save it with a model card. With the gold "
+                                         "standard's corpora (../shared/corpora or --corpora): validate, then train on "
+                                         "the gold standard, the --annotations, the codebook examples and off-topic "
+                                         "news (the shipped model is made with `analysis framing train --out "
+                                         "analysis/framing/models/default`). Without them, or with --no-gold: train on "
+                                         "the --annotations and the codebook examples, validated by article-grouped "
+                                         "cross-validation on the annotations. Use the model with `analysis report "
+                                         "--corpus C -p framing_model OUT`.")
+    protocol_options(train_p, several_annotations=True)
     train_p.add_argument("--out", required=True, help="folder to save the model in")
+    train_p.add_argument("--no-gold", action="store_true",
+                         help="learn from the annotations and codebook examples only, even when the gold standard is there")
     train_p.add_argument("--validation-out", default="figures/validation", help="folder for the validation tables")
     train_p.set_defaults(func=train)
 

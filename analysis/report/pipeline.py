@@ -55,7 +55,8 @@ class Analysis:
     settings : Settings, optional
         The run's parameters (:class:`~analysis.report.settings.Settings`); default its defaults.
     framing_model : str, optional
-        Folder of a saved framing classifier; default the one shipped with the package.
+        Folder of a saved framing classifier; default the settings' ``framing_model``, else the
+        one shipped with the package.
     cache_dir : str, optional
         Embedding cache; default ``$ANALYSIS_CACHE`` or ``out_dir/.cache``.
     show_progress : bool, default True
@@ -69,7 +70,7 @@ class Analysis:
     def __init__(self, settings: Settings | None = None, *, framing_model: str | None = None,
                  cache_dir: str | None = None, show_progress: bool = True, **parameters: Any) -> None:
         self.settings = Settings.from_values(parameters, base=settings)
-        self.framing_model = framing_model
+        self.framing_model = framing_model if framing_model is not None else self.settings.framing_model
         self.cache_dir = cache_dir
         self.show_progress = show_progress
         self._memo: dict[str, Any] = {}
@@ -147,8 +148,7 @@ class Analysis:
             from ..corpus import CorpusError
 
             raise CorpusError(f"corpus path '{self.corpus}' does not exist (looked at {self.corpus_path})")
-        return fingerprint("corpus/1", inputs_fingerprint(self.corpus_path), self.language,
-                           self.date_from, self.date_to)
+        return fingerprint("corpus/2", inputs_fingerprint(self.corpus_path), self.settings.load_options())
 
     def load_corpus(self) -> Corpus:
         """Articles, passages and the manifest of every input (cached under ``tables/``)."""
@@ -263,7 +263,10 @@ class Analysis:
         """The framing classifier: ``framing_model`` if given, else the one shipped with the package."""
         from ..framing import DEFAULT_MODEL_DIR, FramingClassifier
 
-        return FramingClassifier.load(project_path(self.framing_model) if self.framing_model else DEFAULT_MODEL_DIR)
+        if "framing_classifier" not in self._memo:
+            folder = project_path(self.framing_model) if self.framing_model else DEFAULT_MODEL_DIR
+            self._memo["framing_classifier"] = FramingClassifier.load(folder)
+        return self._memo["framing_classifier"]
 
     def framing_embeddings(self, model, texts: list[str]) -> np.ndarray:
         """Passage vectors from the encoder the framing model was trained with.
@@ -317,6 +320,22 @@ class Analysis:
                 if c in corpus.articles.columns]
         return corpus.passages.merge(corpus.articles[keep], on="article_id", how="left")
 
+    def framing_model_record(self) -> dict[str, Any]:
+        """The framing model a run used: its folder and, when its card has one, its validation summary."""
+        from ..framing import DEFAULT_MODEL_DIR
+
+        folder = project_path(self.framing_model) if self.framing_model else Path(DEFAULT_MODEL_DIR)
+        try:
+            record = self.framing_classifier().record_
+        except (OSError, ValueError) as err:  # an unreadable folder is reported where the framing stage runs
+            return {"folder": str(folder), "error": str(err).splitlines()[0]}
+        validation = record.get("validation") or {}
+        if isinstance(validation, str):  # older model files stored the summary as text
+            validation = {}
+        return {"folder": str(folder), "shipped": not self.framing_model, "method": record.get("method"),
+                "trained_on": record.get("trained_on"), "validation": validation.get("macro_f1") or None,
+                "validation_protocol": (validation.get("record") or {}).get("protocol")}
+
     def write_run_record(self, extra: dict[str, Any] | None = None) -> Path:
         """Write ``run.json``: parameters, versions, seed, manifest counts and timings."""
         from importlib import metadata
@@ -330,7 +349,8 @@ class Analysis:
                 versions[package] = None
         record = {"parameters": self.parameters(), "versions": versions,
                   "stages": {s: self.stage_record(s) for s in ("corpus", "topics", "framing")},
-                  "timings": self.timings, "warnings": recorded_warnings(self.state_dir), **(extra or {})}
+                  "framing_model": self.framing_model_record(), "timings": self.timings,
+                  "warnings": recorded_warnings(self.state_dir), **(extra or {})}
         path = self.out / "run.json"
         path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         return path

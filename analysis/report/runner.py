@@ -123,6 +123,9 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
         raise ReportError(f"corpus path '{corpus}' does not exist")
     out = check_out_dir(project_path(out_dir), corpus_path)
     settings = Settings.from_values({**(parameters or {}), "corpus": str(corpus_path), "out_dir": str(out)})
+    if settings.framing_model and not (project_path(settings.framing_model) / "model.json").is_file():
+        raise ReportError(f"framing_model '{settings.framing_model}' holds no saved model (model.json); "
+                          "train one with `analysis framing train --annotations A.csv --out FOLDER`")
     declared = notebook_parameters()
     params = {name: getattr(settings, name) for name in (*(parameters or {}), "corpus", "out_dir")}
     available = _notebooks()

@@ -29,6 +29,9 @@ GroupBy = Literal["source", "country", "collection", "language"]
 GROUP_BY: tuple[str, ...] = get_args(GroupBy)
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Table fields whose column can be named (``text_column`` ...).
+_ROLES = ("text", "title", "date", "source", "id")
+_TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
 class SettingsError(ValueError):
@@ -70,6 +73,13 @@ class Settings:
         Topic names by hand: a CSV with columns ``topic,name`` (or a YAML ``{topic: name}``);
         topics given the same name are merged. None reads ``OUT/topic_names.csv`` (or
         ``.yaml``) when the run folder has one.
+    dayfirst : bool or None
+        Whether numeric dates (05/07/2004) put the day first; None decides per column (see
+        :mod:`analysis.corpus.dates`).
+    text_column, title_column, date_column, source_column, id_column : str or None
+        The table columns holding each field; None detects them by common names.
+    framing_model : str or None
+        Folder of a framing model saved by ``analysis framing train``; None uses the shipped one.
 
     Raises
     ------
@@ -88,6 +98,13 @@ class Settings:
     group_by: GroupBy = _param("source", "group", "compare framing by: source (outlet), country or collection")
     language: str | None = _param(None, "language", "keep only articles in this language (en, es, ...); None keeps all")
     topic_names: str | None = _param(None, "file", "CSV topic,name (or YAML) naming topics; same name merges them; None reads OUT/topic_names.csv if there")
+    dayfirst: bool | None = _param(None, "flag", "numeric dates put the day first (05/07/2004 is 5 July): True, False, or None to decide per column")
+    text_column: str | None = _param(None, "column", "table column holding the article text; None detects it")
+    title_column: str | None = _param(None, "column", "table column holding the headline; None detects it")
+    date_column: str | None = _param(None, "column", "table column holding the publication date; None detects it")
+    source_column: str | None = _param(None, "column", "table column holding the outlet; None detects it")
+    id_column: str | None = _param(None, "column", "table column holding a unique article id; None numbers the rows")
+    framing_model: str | None = _param(None, "model", "folder of a framing model saved by `analysis framing train`; None uses the shipped one")
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -161,7 +178,8 @@ class Settings:
 
     def load_options(self) -> dict[str, Any]:
         """The options of :func:`~analysis.corpus.load_corpus` that these settings fix."""
-        return {"language": self.language, "date_from": self.date_from, "date_to": self.date_to}
+        return {"language": self.language, "date_from": self.date_from, "date_to": self.date_to,
+                "dayfirst": self.dayfirst, **{f"{role}_column": getattr(self, f"{role}_column") for role in _ROLES}}
 
 
 def parameters_cell() -> str:
@@ -183,6 +201,8 @@ _EXPECTED = {
     "count": "a whole number of at least 2, or None", "day": "a date written YYYY-MM-DD, or None",
     "group": f"one of {', '.join(GROUP_BY)}", "language": f"one of {', '.join(LANGUAGES)}, or None",
     "file": "a file path, or None",
+    "flag": "True, False or None", "column": "a column name, or None",
+    "model": "a folder of a saved framing model, or None",
 }
 
 
@@ -213,6 +233,10 @@ def _valid(kind: str, value: Any) -> bool:
         return value is None or (isinstance(value, str) and bool(value.strip()))
     if kind == "language":
         return value is None or (isinstance(value, str) and value.lower() in LANGUAGES)
+    if kind == "flag":
+        return value is None or isinstance(value, bool)
+    if kind in ("column", "model"):
+        return value is None or (isinstance(value, str) and bool(value.strip()))
     raise AssertionError(f"unknown parameter kind {kind!r}")
 
 
@@ -222,9 +246,12 @@ def _check(name: str, kind: str, value: Any) -> None:
 
 
 def _parse(kind: str, raw: str) -> Any:
-    if raw == "None" and kind in ("count", "day", "language", "file"):
+    if raw == "None" and kind in ("count", "day", "language", "file", "flag", "column", "model"):
         return None
-    if kind in ("path", "text", "day", "group", "language", "file"):
+    if kind == "flag":
+        lowered = raw.strip().lower()
+        return True if lowered in _TRUE else False if lowered in _FALSE else raw
+    if kind in ("path", "text", "day", "group", "language", "file", "column", "model"):
         return raw
     try:
         return ast.literal_eval(raw)

@@ -1,0 +1,81 @@
+"""The country of an article from the gazetteer (analysis.corpus.places)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from analysis.corpus.places import COVERED_COUNTRIES, country_scores, main_country
+
+
+@pytest.mark.parametrize("text, country", [
+    ("La Marina aseguró dos toneladas de cocaína procedentes de Ecuador en el puerto de Manzanillo.", "Mexico"),
+    ("Sinaloa: detienen a tres presuntos sicarios tras un enfrentamiento.", "Mexico"),
+    ("Hombres armados atacaron una patrulla en Culiacán; murieron tres agentes.", "Mexico"),
+    ("El Ejército capturó en Buenaventura a un cabecilla del Clan del Golfo.", "Colombia"),
+    ("Masacre en Guayaquil deja seis muertos en una disputa entre bandas.", "Ecuador"),
+    ("Police in Rosario, Santa Fe, seized 300 kilos of cocaine bound for Europe.", "Argentina"),
+    ("Coca growers in the Chapare region of Cochabamba marched against eradication.", "Bolivia"),
+    ("Un operativo en Michoacán dejó doce detenidos.", "Mexico"),  # Michoacán de Ocampo, shortened
+    ("The DEA said US agents would expand operations against fentanyl labs.", "United States"),
+    ("Mexico's cartels and US demand: officials from the United States met in Washington.", "Mexico"),
+    ("The football team won the national cup on Sunday.", ""),
+    ("El chile poblano es delicioso.", ""),  # a pepper, not Chile
+])
+def test_country_of_short_articles(text, country):
+    assert main_country(text) == country
+
+
+def test_the_united_states_wins_only_by_a_wide_margin():
+    text = ("US officials in Washington said the United States would send agents to Ecuador, where cartels ship "
+            "cocaine to the United States.")
+    scores = country_scores(text)
+    assert scores["US"] > scores["EC"]  # more US mentions ...
+    assert main_country(text) == "Ecuador"  # ... but not twice the region's best
+    assert main_country("The U.S. Coast Guard seized cocaine in international waters.") == "United States"
+
+
+def test_ties_go_to_the_country_mentioned_first():
+    assert main_country("Perú y Bolivia firmaron un acuerdo.") == "Peru"
+    assert main_country("Bolivia y Perú firmaron un acuerdo.") == "Bolivia"
+
+
+def test_the_dateline_and_the_lead_outweigh_mentions_further_down():
+    body = " Otro párrafo sobre la política del gobierno." * 20 + " Colombia y Colombia y Colombia enviaron droga."
+    assert main_country("Hombres armados atacaron una patrulla." + body, place="Culiacán") == "Mexico"
+    assert main_country("Hombres armados atacaron una patrulla." + body) == "Colombia"
+    assert main_country("Hombres armados atacaron una patrulla." + body, title="Ataque en Tijuana") == "Mexico"
+
+
+def test_names_inside_person_names_streets_and_other_words_do_not_count():
+    assert main_country("El general Salvador Cienfuegos fue detenido en Los Angeles.") == ""
+    assert main_country("Juan Guerrero dijo que la situación es grave.") == ""
+    assert country_scores("En Guerrero hubo tres detenidos.") == {"MX": pytest.approx(6.0)}
+    assert main_country("Lo capturaron en el barrio Boquerón, en Ibagué.") == "Colombia"  # Boquerón: a Paraguayan department
+    assert main_country("Cayó alias Raúl, cabecilla del grupo armado.") == ""  # "Cayó" is a verb, Cayo a district of Belize
+
+
+def test_a_place_several_countries_share_goes_to_the_one_the_article_points_at():
+    assert main_country("Decomiso en Manzanillo, Colima.") == "Mexico"
+    assert main_country("Decomiso en Manzanillo, provincia de Granma, Cuba.") == "Cuba"
+
+
+def test_big_cities_elsewhere_keep_their_names_from_small_towns_of_the_region():
+    assert main_country("The match in Madrid ended level; Barcelona play on Sunday.") == "Spain"  # not Colombia, Venezuela
+    assert main_country("The company moved its offices to Phoenix, Arizona.") == "United States"  # Arizona, Honduras
+    assert main_country("Las autoridades de Valencia, en el estado Carabobo, reportaron el decomiso.") == "Venezuela"
+
+
+def test_countries_outside_the_region_count_when_named():
+    assert main_country("La policía de los Países Bajos incautó cocaína en el puerto de Rotterdam.") == "Netherlands"
+    assert set(COVERED_COUNTRIES.values()) >= {"Mexico", "Colombia", "Ecuador", "Peru", "Brazil"}
+
+
+def test_the_gazetteer_is_built_once_and_matching_is_fast():
+    main_country("Culiacán")  # builds the index
+    texts = [f"En Culiacán, Sinaloa, la policía detuvo a {i} personas tras un operativo en la sierra." * 5
+             for i in range(1000)]
+    start = time.perf_counter()
+    assert {main_country(text) for text in texts} == {"Mexico"}
+    assert time.perf_counter() - start < 10
