@@ -61,19 +61,35 @@ def test_article_relevance_is_the_mean_of_its_passages():
         article_relevance(passages.drop(columns="p_relevant"))
 
 
-def test_a_saved_model_keeps_its_relevance_score_and_gates_with_it(tmp_path):
+def test_a_saved_model_keeps_its_relevance_score_and_gates_only_when_told(tmp_path):
+    import json
+
     rng = np.random.default_rng(0)
     emb = rng.normal(size=(len(TEXTS), 8)).astype(np.float32)
     model = FramingClassifier(method="ensemble").fit(TEXTS, LABELS, embeddings=emb)
     ungated = model.predict_proba(TEXTS, embeddings=emb)
     relevant = np.array([label != "neither" for label in LABELS])
     model.relevance_ = RelevanceScorer().fit(None, relevant, embeddings=emb)
-    gated = model.predict_proba(TEXTS, embeddings=emb)
     p_rel = model.predict_relevance(emb)
-    np.testing.assert_allclose(gated, gate(ungated, p_rel))
-    model.save(tmp_path / "m")
-    again = FramingClassifier.load(tmp_path / "m")
-    np.testing.assert_allclose(again.predict_relevance(emb), p_rel, atol=1e-9)
-    np.testing.assert_allclose(again.predict_proba(TEXTS, embeddings=emb), gated, atol=1e-6)
-    table = again.predict_table([f"p{i}" for i in range(len(TEXTS))], TEXTS, embeddings=emb)
+    assert not np.allclose(gate(ungated, p_rel), ungated)  # else the checks below could not tell
+    # carrying a relevance score leaves the frames alone ...
+    np.testing.assert_allclose(model.predict_proba(TEXTS, embeddings=emb), ungated)
+    model.save(tmp_path / "plain")
+    plain = FramingClassifier.load(tmp_path / "plain")
+    assert plain.gate_relevance_ is False
+    np.testing.assert_allclose(plain.predict_proba(TEXTS, embeddings=emb), ungated, atol=1e-6)
+    np.testing.assert_allclose(plain.predict_relevance(emb), p_rel, atol=1e-9)
+    table = plain.predict_table([f"p{i}" for i in range(len(TEXTS))], TEXTS, embeddings=emb)
     np.testing.assert_allclose(table["p_relevant"], p_rel, atol=1e-9)
+    # ... gating multiplies them by p_relevant, and survives saving
+    model.gate_relevance_ = True
+    gated = model.predict_proba(TEXTS, embeddings=emb)
+    np.testing.assert_allclose(gated, gate(ungated, p_rel))
+    model.save(tmp_path / "gated")
+    again = FramingClassifier.load(tmp_path / "gated")
+    np.testing.assert_allclose(again.predict_proba(TEXTS, embeddings=emb), gated, atol=1e-6)
+    # a model saved before the flag existed gated whenever it had a relevance score
+    record = json.loads((tmp_path / "gated" / "model.json").read_text())
+    del record["gate_relevance"]
+    (tmp_path / "gated" / "model.json").write_text(json.dumps(record))
+    assert FramingClassifier.load(tmp_path / "gated").gate_relevance_ is True

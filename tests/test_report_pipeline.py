@@ -40,3 +40,35 @@ def test_relative_paths_resolve_from_the_project_root_in_jupyterlab(monkeypatch,
     assert project_path("seeds") == seeds_dir
     assert project_path("figures") == seeds_dir.parent / "figures"
     assert project_path("new-results") == seeds_dir.parent / "notebooks" / "new-results"  # not there: as given
+
+
+def _framed(p_relevant):
+    """A framing table of two articles (a: on topic, b: off topic) with two passages each."""
+    table = pd.DataFrame({"passage_id": ["a#0", "a#1", "b#0", "b#1"], "article_id": ["a", "a", "b", "b"],
+                          "title": ["A", "A", "B", "B"], "source": ["x", "x", "y", "y"],
+                          "label": ["militarization", "neither", "root_cause", "neither"]})
+    if p_relevant is not None:
+        table["p_relevant"] = p_relevant
+    return table
+
+
+def test_relevant_only_leaves_off_topic_articles_out_of_scope_but_lists_them(tmp_path, seeds_dir):
+    def analysis(**settings):
+        return Analysis(corpus=str(seeds_dir), out_dir=str(tmp_path / "out"), cache_dir=str(tmp_path / "c"),
+                        **settings)
+
+    every = analysis()
+    every._memo["framing"] = _framed([0.9, 0.7, 0.2, 0.6])  # b's mean 0.4 < 0.5: off topic
+    relevance = every.article_relevance().set_index("article_id")
+    assert relevance.loc["a", "relevant"] and not relevance.loc["b", "relevant"]
+    assert relevance.loc["b", "title"] == "B"
+    assert len(every.framing_in_scope()) == 4  # relevant_only False keeps every passage
+    only = analysis(relevant_only=True)
+    only._memo["framing"] = _framed([0.9, 0.7, 0.2, 0.6])
+    assert only.framing_in_scope()["article_id"].unique().tolist() == ["a"]
+    assert len(only.article_relevance()) == 2  # the off-topic article is still listed
+    without = analysis(relevant_only=True)
+    without._memo["framing"] = _framed(None)
+    assert without.article_relevance() is None
+    with pytest.raises(ValueError, match="relevant_only needs a framing model with a relevance score"):
+        without.framing_in_scope()

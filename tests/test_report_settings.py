@@ -33,6 +33,8 @@ def test_defaults_names_and_help_come_from_one_place():
     ({"seed": True}, "parameter 'seed' must be a whole number, 0 or more, got True"),
     ({"language": "xx"}, "parameter 'language' must be one of en, es, pt, fr, de, it, or None, got 'xx'"),
     ({"corpus": ""}, "parameter 'corpus' must be a non-empty text"),
+    ({"relevant_only": "maybe"}, "parameter 'relevant_only' must be True or False, got 'maybe'"),
+    ({"relevant_only": None}, "parameter 'relevant_only' must be True or False, got None"),
     ({"ntopics": 3}, r"unknown parameter 'ntopics' \(did you mean 'n_topics'\?\); the parameters are: corpus, "),
 ])
 def test_bad_values_are_refused_in_one_line(values, message):
@@ -47,6 +49,14 @@ def test_command_line_pairs_keep_text_as_typed_and_read_numbers_and_none():
                                     ["corpus", "2024"], ["language", "es"]])
     assert (settings.n_topics, settings.min_topic_size, settings.date_from) == (8, None, "2024-01-31")
     assert settings.corpus == "2024" and settings.language == "es"
+
+
+def test_relevant_only_reads_true_and_false_as_typed():
+    assert Settings().relevant_only is False
+    assert Settings.from_pairs([["relevant_only", "true"]]).relevant_only is True
+    assert Settings.from_pairs([["relevant_only", "False"]]).relevant_only is False
+    with pytest.raises(SettingsError, match="must be True or False"):
+        Settings.from_pairs([["relevant_only", "None"]])
 
 
 def test_notebook_namespace_takes_plain_values_and_refuses_misspelt_names():

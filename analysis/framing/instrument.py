@@ -202,12 +202,13 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
     classifier.scorer_ = make_method(base, embedding_model=model_name).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
                                                embeddings=embeddings)
     classifier.method_, classifier.selection_, classifier.n_training_ = scorer_method, {}, len(data)
-    classifier.relevance_ = None
-    if method == GATED:
-        from .relevance import RelevanceScorer
+    # Every trained model carries the relevance score (p_relevant per passage, off-topic articles
+    # counted and, with relevant_only, excluded by the report); only ensemble+relevance gates by it.
+    from .relevance import RelevanceScorer
 
-        classifier.relevance_ = RelevanceScorer(random_state=random_state).fit(
-            None, (data["source"] != "offtopic").to_numpy(), embeddings=embeddings)
+    classifier.relevance_ = RelevanceScorer(random_state=random_state).fit(
+        None, (data["source"] != "offtopic").to_numpy(), embeddings=embeddings)
+    classifier.gate_relevance_ = method == GATED
     summary, confusion = {}, None
     if validation is not None:
         metrics = validation["metrics"]
@@ -237,7 +238,11 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
              "a temperature fitted on the same inner folds calibrates the average."
              + (" The frames are then gated by a learned relevance score (logistic regression on the embedding: "
                 "labelled in-domain passages against off-topic news): p(frame) x p_relevant, the rest to `neither`."
-                if method == GATED else ""),
+                if method == GATED else
+                " The model also carries a learned relevance score (logistic regression on the embedding: labelled "
+                "in-domain passages against off-topic news). It does not change the frames (gating them scored lower "
+                "in the validation below); the report uses it to count articles judged off-topic (mean p_relevant "
+                "below 0.5) and, with `-p relevant_only true`, to leave them out of the framing tables and figures."),
              f"Encoder: `{identity}` (multilingual Universal Sentence Encoder v3; the model refuses vectors of "
              "another dimension).", "",
              "## Training data", "", "| source | " + " | ".join(counts.columns) + " |",

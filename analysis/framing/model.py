@@ -422,6 +422,7 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
             chosen = max(METHODS, key=lambda m: (round(self.selection_[m], 6), -METHODS.index(m)))
         self.method_ = chosen
         self.relevance_ = None  # set by analysis.framing.instrument.train_instrument
+        self.gate_relevance_ = False
         self.scorer_ = self._scorer(chosen).fit(texts, y, embeddings=embeddings)
         self.n_training_ = len(texts)
         return self
@@ -429,12 +430,16 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, texts, *, embeddings=None) -> np.ndarray:
         """ndarray of shape (n_passages, 3): probabilities in :data:`FRAMES` order.
 
-        With a relevance score (``relevance_``, the shipped model has one) the frames are gated by
-        it (:func:`.relevance.gate`): an off-topic passage is ``neither`` with high probability.
+        When the model gates by its relevance score (``gate_relevance_``, true for the method
+        ``ensemble+relevance``) the frames are multiplied by ``p_relevant``
+        (:func:`.relevance.gate`), so an off-topic passage is ``neither`` with high probability. The
+        shipped model carries a relevance score without gating: the outlet-grouped validation
+        scored the ungated ensemble higher, and ``p_relevant`` serves to count and exclude off-topic
+        articles instead (:func:`.relevance.article_relevance`).
         """
         proba = self.scorer_.predict_proba(texts, embeddings=embeddings)
         relevance = getattr(self, "relevance_", None)
-        if relevance is not None and embeddings is not None:
+        if relevance is not None and embeddings is not None and getattr(self, "gate_relevance_", False):
             from .relevance import gate
 
             proba = gate(proba, relevance.predict_proba(embeddings=embeddings))
@@ -483,6 +488,7 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
             "selection": self.selection_,
             "n_training": self.n_training_,
             "relevance": relevance_meta if relevance is not None else None,
+            "gate_relevance": bool(getattr(self, "gate_relevance_", False)) if relevance is not None else False,
             **(extra or {}),
         }
         (folder / "model.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
@@ -514,6 +520,8 @@ class FramingClassifier(ClassifierMixin, BaseEstimator):
             prefix = "relevance."
             model.relevance_ = RelevanceScorer(C=record["relevance"].get("C", 0.01)).set_state(
                 record["relevance"], {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        # models saved before the flag gated whenever they had a relevance score
+        model.gate_relevance_ = bool(record.get("gate_relevance", model.relevance_ is not None))
         model.record_ = record
         return model
 

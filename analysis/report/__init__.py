@@ -27,6 +27,7 @@ from .render import (
     render,
     save_figures,
     summary_text,
+    relevance_text,
     topic_figures,
     topic_record_text,
     topic_tables,
@@ -55,4 +56,4 @@ __all__ = ["GROUP_BY", "GROUP_LABELS", "NOTEBOOK_DIR", "Analysis", "HTMLBlock", 
            "period_stance", "topics_over_time", "topics_per_class", "classifier_text",
            "corpus_figures", "corpus_tables", "evidence_table", "frame_shares", "framing_figures", "framing_tables",
            "notebook_parameters", "parse_parameters", "project_path", "render", "run_report", "save_figures",
-           "summary_text", "topic_figures", "topic_frame_table", "topic_record_text", "topic_tables"]
+           "summary_text", "relevance_text", "topic_figures", "topic_frame_table", "topic_record_text", "topic_tables"]

@@ -313,6 +313,36 @@ class Analysis:
             self._timed("framing", start)
         return self._memo["framing"]
 
+    def article_relevance(self) -> pd.DataFrame | None:
+        """Per article: title, mean ``p_relevant`` of its passages and ``relevant`` (judged on topic).
+
+        None when the framing model has no relevance score (a model trained without the off-topic
+        corpora); see :func:`analysis.framing.relevance.article_relevance`.
+        """
+        frames = self.framing()
+        if "p_relevant" not in frames.columns or frames["p_relevant"].isna().all():
+            return None
+        from ..framing.relevance import article_relevance
+
+        table = article_relevance(frames[frames["p_relevant"].notna()])
+        titles = frames.drop_duplicates("article_id").set_index("article_id")
+        keep = [c for c in ("title", "source", "date", "language") if c in titles.columns]
+        return titles[keep].reset_index().merge(table, on="article_id", how="right")
+
+    def framing_in_scope(self) -> pd.DataFrame:
+        """The passages the framing tables and figures count: all of them, or with ``relevant_only``
+        only those of articles judged on topic (the others stay in :meth:`article_relevance`)."""
+        frames = self.framing()
+        if not self.relevant_only:
+            return frames
+        relevance = self.article_relevance()
+        if relevance is None:
+            raise ValueError("relevant_only needs a framing model with a relevance score, and this one has none "
+                             "(trained without the off-topic corpora): retrain it with `analysis framing train` "
+                             "beside ../shared/corpora, or leave relevant_only False")
+        kept = set(relevance.loc[relevance["relevant"], "article_id"])
+        return frames[frames["article_id"].isin(kept)].reset_index(drop=True)
+
     def passage_table(self) -> pd.DataFrame:
         """Passages with their article's metadata (title, date, source, country, collection, language)."""
         corpus = self.load_corpus()

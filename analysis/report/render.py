@@ -30,7 +30,7 @@ from .pipeline import Analysis
 
 __all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
-           "summary_text", "GROUP_LABELS", "HTMLBlock", "Interactive", "browse_table", "evidence_html",
+           "summary_text", "relevance_text", "GROUP_LABELS", "HTMLBlock", "Interactive", "browse_table", "evidence_html",
            "highlight_indicators", "interactive", "topic_overview", "topics_with_term"]
 
 UNKNOWN = "(unknown)"
@@ -95,12 +95,15 @@ def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFra
 
     Returns ``passage_frames`` (one row per passage), ``article_frames``, ``group_stance`` (by
     ``run.group_by``), ``period_stance`` (by month, quarter or year from the date span),
-    ``topic_frame`` (frame shares within each topic), ``evidence`` and ``confusion`` (the
-    classifier's validation).
+    ``topic_frame`` (frame shares within each topic), ``evidence``, ``article_relevance`` (every
+    article's mean ``p_relevant``, when the model has a relevance score) and ``confusion`` (the
+    classifier's validation). With ``run.relevant_only`` all but ``article_relevance`` count only
+    the articles judged on topic.
     """
-    frames = run.framing()
+    frames = run.framing_in_scope()
     topics = run.topics()["passage_topics"][["passage_id", "topic", "label"]]
-    depends = [run.stage_fingerprints("corpus", "topics", "framing"), run.group_by, run.seed, n_boot, _code_version()]
+    depends = [run.stage_fingerprints("corpus", "topics", "framing"), run.group_by, run.seed, n_boot,
+               run.relevant_only, _code_version()]
     tables = run.cached_tables("framing_tables", depends, lambda: _framing_tables(run, frames, topics, n_boot))
     confusion = run.framing_classifier().record_.get("validation", {}).get("confusion")
     if confusion:
@@ -120,6 +123,9 @@ def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n
     with_topics = frames.merge(topics.rename(columns={"label": "topic_label"}), on="passage_id")
     tables["topic_frame"] = tb.topic_frame_table(with_topics)
     tables["evidence"] = tb.evidence_table(frames)
+    relevance = run.article_relevance()
+    if relevance is not None:  # every article, on topic or not, whatever relevant_only
+        tables["article_relevance"] = relevance
     return tables
 
 
@@ -407,17 +413,32 @@ def classifier_text(model) -> str:
     return text + "."
 
 
+def relevance_text(run: Analysis) -> str:
+    """Markdown: how many articles the relevance score judges off-topic and whether they are counted."""
+    relevance = run.article_relevance()
+    if relevance is None:
+        return "The framing model has no relevance score, so off-topic articles are not counted."
+    off = relevance[~relevance["relevant"]]
+    text = (f"The relevance score judges **{len(off)} of {len(relevance)} articles off-topic** (not about drugs, "
+            f"organised crime or security policy: the mean p_relevant of their passages is below 0.5; "
+            f"`tables/article_relevance.csv`); ")
+    return text + ("they are left out of the framing figures and tables (`relevant_only`)." if run.relevant_only
+                   else "they are counted in the framing figures and tables (`-p relevant_only true` leaves them out).")
+
+
 def summary_text(run: Analysis) -> str:
     """Markdown: corpus counts and the overall frame shares with bootstrap CIs."""
     corpus = run.load_corpus()
     counts = corpus.manifest["status"].value_counts().to_dict()
-    frames = run.framing().assign(all="all")
+    frames = run.framing_in_scope().assign(all="all")
     overall = tb.frame_shares(frames, "all", random_state=run.seed).iloc[0]
     dates = corpus.articles["date"].dropna()
     span = f"from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" if len(dates) else "undated"
+    scope = relevance_text(run) + " "
+    which = "passages of on-topic articles" if run.relevant_only else "passages"
     return (f"**{counts.get('loaded', 0)} articles** analysed ({counts.get('duplicate', 0)} duplicates set aside, "
             f"{counts.get('skipped', 0)} inputs skipped; see `tables/manifest.csv`), {len(corpus.passages)} passages, "
-            f"{span}. Across all passages, **{overall['share_militarization']:.0%}** frame the response as "
+            f"{span}. {scope}Across all {len(frames)} {which}, **{overall['share_militarization']:.0%}** frame the response as "
             f"militarization (95% CI {overall['share_militarization_low']:.0%}–"
             f"{overall['share_militarization_high']:.0%}) and **{overall['share_root_cause']:.0%}** as root causes "
             f"({overall['share_root_cause_low']:.0%}–{overall['share_root_cause_high']:.0%}); mean stance "

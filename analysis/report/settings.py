@@ -80,6 +80,10 @@ class Settings:
         The table columns holding each field; None detects them by common names.
     framing_model : str or None
         Folder of a framing model saved by ``analysis framing train``; None uses the shipped one.
+    relevant_only : bool, default False
+        Leave articles the framing model's relevance score judges off-topic (mean ``p_relevant``
+        of their passages below 0.5) out of the framing tables and figures. Either way the report
+        counts them and lists them in ``tables/article_relevance.csv``.
 
     Raises
     ------
@@ -105,6 +109,7 @@ class Settings:
     source_column: str | None = _param(None, "column", "table column holding the outlet; None detects it")
     id_column: str | None = _param(None, "column", "table column holding a unique article id; None numbers the rows")
     framing_model: str | None = _param(None, "model", "folder of a framing model saved by `analysis framing train`; None uses the shipped one")
+    relevant_only: bool = _param(False, "bool", "True leaves articles judged off-topic (relevance score) out of the framing tables and figures")
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -201,7 +206,7 @@ _EXPECTED = {
     "count": "a whole number of at least 2, or None", "day": "a date written YYYY-MM-DD, or None",
     "group": f"one of {', '.join(GROUP_BY)}", "language": f"one of {', '.join(LANGUAGES)}, or None",
     "file": "a file path, or None",
-    "flag": "True, False or None", "column": "a column name, or None",
+    "flag": "True, False or None", "bool": "True or False", "column": "a column name, or None",
     "model": "a folder of a saved framing model, or None",
 }
 
@@ -235,6 +240,8 @@ def _valid(kind: str, value: Any) -> bool:
         return value is None or (isinstance(value, str) and value.lower() in LANGUAGES)
     if kind == "flag":
         return value is None or isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
     if kind in ("column", "model"):
         return value is None or (isinstance(value, str) and bool(value.strip()))
     raise AssertionError(f"unknown parameter kind {kind!r}")
@@ -248,7 +255,7 @@ def _check(name: str, kind: str, value: Any) -> None:
 def _parse(kind: str, raw: str) -> Any:
     if raw == "None" and kind in ("count", "day", "language", "file", "flag", "column", "model"):
         return None
-    if kind == "flag":
+    if kind in ("flag", "bool"):
         lowered = raw.strip().lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else raw
     if kind in ("path", "text", "day", "group", "language", "file", "column", "model"):
