@@ -115,7 +115,7 @@ def plot_reliability(reliability: pd.DataFrame, *, method: str | None = None, wi
         ax.set_ylim(0, 1)
         ax.set_aspect("equal", adjustable="box")
         ax.legend(loc="upper left", fontsize=6, frameon=False)
-        label_axes(ax, title=f"Are the frame probabilities calibrated? ({method})",
+        label_axes(ax, title=f"Calibration ({method})",
                    xlabel="Predicted probability of the chosen frame", ylabel="Share predicted right", own_figure=own)
         add_note(ax, "Out-of-fold predictions of the outlet-grouped validation on the gold standard, in 10 "
                      "confidence bins; marker area is the number of passages in the bin.", own_figure=own)
