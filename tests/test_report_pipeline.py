@@ -45,7 +45,8 @@ def test_relative_paths_resolve_from_the_project_root_in_jupyterlab(monkeypatch,
 def _framed(p_relevant):
     """A framing table of two articles (a: on topic, b: off topic) with two passages each."""
     table = pd.DataFrame({"passage_id": ["a#0", "a#1", "b#0", "b#1"], "article_id": ["a", "a", "b", "b"],
-                          "title": ["A", "A", "B", "B"], "source": ["x", "x", "y", "y"],
+                          "title": ["A", "A", "", ""], "source": ["x", "x", "y", "y"],
+                          "text": ["Troops landed. More.", "Then.", "The film won. It was long.", "Yes."],
                           "label": ["militarization", "neither", "root_cause", "neither"]})
     if p_relevant is not None:
         table["p_relevant"] = p_relevant
@@ -61,7 +62,8 @@ def test_relevant_only_leaves_off_topic_articles_out_of_scope_but_lists_them(tmp
     every._memo["framing"] = _framed([0.9, 0.7, 0.2, 0.6])  # b's mean 0.4 < 0.5: off topic
     relevance = every.article_relevance().set_index("article_id")
     assert relevance.loc["a", "relevant"] and not relevance.loc["b", "relevant"]
-    assert relevance.loc["b", "title"] == "B"
+    assert relevance.loc["a", "title"] == "A"
+    assert relevance.loc["b", "title"] == "The film won."  # an untitled article goes by its first sentence
     assert len(every.framing_in_scope()) == 4  # relevant_only False keeps every passage
     only = analysis(relevant_only=True)
     only._memo["framing"] = _framed([0.9, 0.7, 0.2, 0.6])

@@ -324,10 +324,13 @@ class Analysis:
             return None
         from ..framing.relevance import article_relevance
 
+        from .tables import display_titles
+
         table = article_relevance(frames[frames["p_relevant"].notna()])
-        titles = frames.drop_duplicates("article_id").set_index("article_id")
-        keep = [c for c in ("title", "source", "date", "language") if c in titles.columns]
-        return titles[keep].reset_index().merge(table, on="article_id", how="right")
+        first = frames.drop_duplicates("article_id").set_index("article_id")
+        keep = [c for c in ("source", "date", "language") if c in first.columns]
+        about = first[keep].assign(title=display_titles(frames))[["title", *keep]].rename_axis("article_id")
+        return about.reset_index().merge(table, on="article_id", how="right")
 
     def framing_in_scope(self) -> pd.DataFrame:
         """The passages the framing tables and figures count: all of them, or with ``relevant_only``
