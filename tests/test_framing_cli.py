@@ -53,7 +53,9 @@ def test_validate_reports_languages_strata_and_the_human_ceiling(tmp_path, corpo
     assert {"gold en", "gold es", "bbc"} <= set(relevance["set"]) and "relevance score" in printed
     model = FramingClassifier.load(saved)
     assert model.method_ == "ensemble" and model.record_["encoder"].startswith("use-multilingual-v3@")
-    assert model.relevance_ is None and model.record_["validation_method"] == "ensemble"
+    assert model.record_["validation_method"] == "ensemble"
+    assert model.relevance_ is not None and model.gate_relevance_ is False  # carried, not gating
+    assert model.predict_relevance(np.zeros((1, 512), dtype=np.float32)).shape == (1,)
     assert sum(c["count"] for c in model.record_["validation"]["confusion"]) == len(oof) // 3
     assert (saved / "MODEL_CARD.md").is_file()
 
