@@ -101,3 +101,22 @@ def test_the_embedder_caches_default_vectors_under_the_encoder_identity(tmp_path
     again = Embedder(cache_dir=tmp_path, show_progress=False)
     np.testing.assert_array_equal(again.encode(["Poverty drives recruitment."]), vectors[1:])
     assert again.n_embedded_ == 0
+
+
+def test_the_default_encoder_is_called_with_many_passages_at_once():
+    """It cuts its own token micro-batches, so 64 passages a call only adds call overhead."""
+    from analysis.vectorize.embed import USE_CALL_PASSAGES
+
+    class CountingUSE(USEEncoder):
+        def __init__(self):
+            self.calls = []
+
+        def encode(self, texts, **kwargs):
+            self.calls.append(len(texts))
+            return np.full((len(texts), 512), 512 ** -0.5, dtype=np.float32)
+
+    embedder = Embedder(cache_dir=None, show_progress=False, batch_size=64)
+    embedder._encoder, embedder._identity = CountingUSE(), "use-multilingual-v3@test+norm"
+    vectors = embedder.encode([f"passage number {i}" for i in range(USE_CALL_PASSAGES + 88)])
+    assert embedder._encoder.calls == [USE_CALL_PASSAGES, 88]
+    assert vectors.shape == (USE_CALL_PASSAGES + 88, 512)
