@@ -31,8 +31,11 @@ $(STAMP): requirements.lock pyproject.toml
 report: $(STAMP)
 	$(BIN)/analysis report --corpus $(CORPUS) --out $(OUT)
 
+# `make test` skips the tests marked slow (end-to-end runs, notebooks: minutes each); `make test SLOW=1`
+# runs every test, as CI does (.ci/run).
+SLOW ?=
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(SLOW),,-m "not slow")
 
 # The README's figures are tracked in docs/figures/ and change only when asked: after a report
 # (and `analysis framing validate`, for framing_validation.png), `make readme-figures`.

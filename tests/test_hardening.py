@@ -165,6 +165,7 @@ def _forge(folder: Path, name: str, **arrays) -> None:
 
 
 @pytest.mark.model
+@pytest.mark.slow  # two whole runs on seeds: ~30 s
 def test_forged_cache_shards_are_ignored_warned_and_tables_equal_a_clean_run(seeds_dir, tmp_path):
     from analysis.report.pipeline import Analysis
     from analysis.vectorize import EmbeddingCache, Embedder

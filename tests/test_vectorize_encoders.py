@@ -25,6 +25,8 @@ def test_a_tampered_encoder_file_is_refused(monkeypatch):
 
 def test_threads_follow_the_cores_this_process_may_use(monkeypatch):
     monkeypatch.delenv("ANALYSIS_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(encoders, "_cgroup_cores", lambda: None)
     import os
 
     assert available_cores() == len(os.sched_getaffinity(0))
@@ -33,6 +35,50 @@ def test_threads_follow_the_cores_this_process_may_use(monkeypatch):
     monkeypatch.setenv("ANALYSIS_THREADS", "two")
     with pytest.raises(ValueError, match="ANALYSIS_THREADS='two' must be a whole number"):
         available_cores()
+    monkeypatch.setenv("ANALYSIS_THREADS", "0")
+    with pytest.raises(ValueError, match="ANALYSIS_THREADS='0' must be a whole number of threads, at least 1"):
+        available_cores()
+
+
+def test_threads_respect_omp_num_threads_and_never_exceed_the_cores(monkeypatch):
+    monkeypatch.delenv("ANALYSIS_THREADS", raising=False)
+    monkeypatch.setattr(encoders.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(encoders, "_cgroup_cores", lambda: None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert available_cores() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "3,1")  # OpenMP's list per nesting level: the outer one counts
+    assert available_cores() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "64")  # more threads than cores is capped
+    assert available_cores() == 4
+    monkeypatch.setenv("ANALYSIS_THREADS", "2")  # the project's own setting comes first
+    assert available_cores() == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")
+    monkeypatch.delenv("ANALYSIS_THREADS")
+    with pytest.raises(ValueError, match="OMP_NUM_THREADS='many' must be a whole number"):
+        available_cores()
+
+
+def test_threads_respect_a_cgroup_cpu_quota(monkeypatch, tmp_path):
+    monkeypatch.delenv("ANALYSIS_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(encoders.os, "sched_getaffinity", lambda pid: set(range(8)))
+    cpu_max = tmp_path / "cpu.max"
+    monkeypatch.setattr(encoders, "CGROUP_CPU_MAX", cpu_max)
+    cpu_max.write_text("150000 100000\n")  # 1.5 CPUs of quota: 2 threads
+    assert available_cores() == 2
+    cpu_max.write_text("max 100000\n")
+    assert available_cores() == 8
+
+
+def test_a_dask_worker_process_gets_one_thread_per_process(monkeypatch):
+    """Dask's nanny starts workers with OMP_NUM_THREADS=1; two workers on two cores must not run four threads."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("ANALYSIS_THREADS", raising=False)
+    monkeypatch.setattr(encoders.os, "sched_getaffinity", lambda pid: {0, 1})
+    for name, value in dask.config.get("distributed.nanny.pre-spawn-environ").items():
+        monkeypatch.setenv(name, str(value))
+    assert available_cores() == 1
 
 
 @pytest.mark.model
@@ -55,3 +101,22 @@ def test_the_embedder_caches_default_vectors_under_the_encoder_identity(tmp_path
     again = Embedder(cache_dir=tmp_path, show_progress=False)
     np.testing.assert_array_equal(again.encode(["Poverty drives recruitment."]), vectors[1:])
     assert again.n_embedded_ == 0
+
+
+def test_the_default_encoder_is_called_with_many_passages_at_once():
+    """It cuts its own token micro-batches, so 64 passages a call only adds call overhead."""
+    from analysis.vectorize.embed import USE_CALL_PASSAGES
+
+    class CountingUSE(USEEncoder):
+        def __init__(self):
+            self.calls = []
+
+        def encode(self, texts, **kwargs):
+            self.calls.append(len(texts))
+            return np.full((len(texts), 512), 512 ** -0.5, dtype=np.float32)
+
+    embedder = Embedder(cache_dir=None, show_progress=False, batch_size=64)
+    embedder._encoder, embedder._identity = CountingUSE(), "use-multilingual-v3@test+norm"
+    vectors = embedder.encode([f"passage number {i}" for i in range(USE_CALL_PASSAGES + 88)])
+    assert embedder._encoder.calls == [USE_CALL_PASSAGES, 88]
+    assert vectors.shape == (USE_CALL_PASSAGES + 88, 512)

@@ -66,6 +66,8 @@ _NOT_VECTOR_FILES = {"readme.md", "license", "license.txt", "data_config.json", 
 _NOT_VECTOR_FOLDERS = {"onnx", "openvino"}
 _MINILM_ALIASES = {MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}", "minilm"}
 _VERIFIED: dict[tuple[Path, int, int], str] = {}
+#: Fewest passages per call to the default encoder (it batches by tokens inside each call).
+USE_CALL_PASSAGES = 512
 
 
 class ModelError(RuntimeError):
@@ -360,7 +362,9 @@ class Embedder:
         The packaged multilingual default, ``"all-MiniLM-L6-v2"``, a local sentence-transformers
         folder, or a model in the local Hugging Face cache.
     batch_size : int, default 64
-        Passages per forward pass.
+        Passages per forward pass of a sentence-transformers model. The default encoder cuts its
+        own micro-batches of 384 tokens, so for it this only sets passages per call, at least
+        :data:`USE_CALL_PASSAGES` (fewer calls; 1-3% faster on 400 BBC passages, near the noise).
     chunk_size : int, default 4096
         Passages encoded between two writes to the cache.
     cache_dir : path or None
@@ -472,11 +476,12 @@ class Embedder:
         if not todo:
             return fresh
         encoder, cache = self._load_encoder(), self._cache()
+        step = max(self.batch_size, USE_CALL_PASSAGES) if isinstance(encoder, USEEncoder) else self.batch_size
         for start in range(0, len(todo), self.chunk_size):
             chunk = todo[start:start + self.chunk_size]
             parts = []
-            for first in range(0, len(chunk), self.batch_size):
-                batch = [text for _, text in chunk[first:first + self.batch_size]]
+            for first in range(0, len(chunk), step):
+                batch = [text for _, text in chunk[first:first + step]]
                 parts.append(np.asarray(encoder.encode(batch, batch_size=len(batch),
                                                        normalize_embeddings=self.normalize,
                                                        show_progress_bar=False, convert_to_numpy=True),

@@ -39,22 +39,59 @@ USE_FILES_SHA256: dict[str, str] = {
 _VERIFIED: dict[str, str] = {}
 
 
-def available_cores() -> int:
-    """Cores this process may run on (CPU affinity, cgroup-limited), at least 1.
+#: cgroup v2 CPU quota of this process ("max 100000" or "<quota> <period>"), read by available_cores.
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+#: Environment variables that set a thread count, strongest first. Dask's nanny starts every
+#: worker process with OMP_NUM_THREADS=1 (``distributed.nanny.pre-spawn-environ``), so a worker
+#: gets one BLAS thread per process instead of one per core.
+THREAD_VARIABLES = ("ANALYSIS_THREADS", "OMP_NUM_THREADS")
 
-    ``ANALYSIS_THREADS`` overrides it (a Dask worker sharing a machine sets it to its share).
+
+def _cgroup_cores() -> int | None:
+    """Whole cores of the cgroup v2 CPU quota (rounded up), or None when there is none."""
+    try:
+        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    if quota == "max":
+        return None
+    try:
+        return max(1, -(-int(quota) // int(period)))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _threads_from(name: str, value: str) -> int:
+    first = value.split(",")[0].strip()  # OpenMP allows a list per nesting level: "4,2"
+    try:
+        threads = int(first)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} must be a whole number of threads") from None
+    if threads < 1:
+        raise ValueError(f"{name}={value!r} must be a whole number of threads, at least 1")
+    return threads
+
+
+def available_cores() -> int:
+    """Threads the encoder may use: the cores this process may run on, never more; at least 1.
+
+    The cores are those of the CPU affinity mask, fewer when a cgroup v2 CPU quota allows less.
+    ``ANALYSIS_THREADS``, else ``OMP_NUM_THREADS``, lowers it (a Dask worker process gets
+    ``OMP_NUM_THREADS=1`` from its nanny, so two workers on two cores run two threads, not
+    four); a larger value is capped at the cores, since more threads than cores slows the
+    forward pass many times.
     """
-    forced = os.environ.get("ANALYSIS_THREADS")
-    if forced:
-        try:
-            return max(1, int(forced))
-        except ValueError:
-            raise ValueError(f"ANALYSIS_THREADS={forced!r} must be a whole number of threads") from None
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return max(1, cores)
+    quota = _cgroup_cores()
+    cores = max(1, min(cores, quota) if quota else cores)
+    for name in THREAD_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return min(cores, _threads_from(name, value))
+    return cores
 
 
 def file_sha256(path: Path) -> str:
