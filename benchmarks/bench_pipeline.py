@@ -47,7 +47,7 @@ model loading and numba compilation, as a user's run does):
   ``run_single_process`` on seeds and on 10% of BBC, sharing one embedding cache; on the BBC
   sample also the topic agreement (ARI) of a model fitted on a sample of passages with one fitted
   on all, and how far results drift when each path embeds on its own (no shared cache).
-* Dask at scale: the in-domain corpus repeated by symbolic links (``copy-01.jsonl`` ...) until it
+* Dask at scale: the in-domain corpus repeated as file copies (``copy-01.jsonl`` ...) until it
   has at least 100,000 passages (5,000 with ``--quick``), loaded with ``drop_duplicates=False`` so
   the copies stay; ``run_distributed`` on a fresh LocalCluster of two worker processes, then
   ``run_single_process``, each with its own empty embedding cache: seconds per 1,000 passages,
@@ -427,10 +427,15 @@ def complete_sample(path: Path, sample: Path) -> int:
 
 
 def repeat_corpus(path: Path, copies: int, dest: Path) -> Path:
-    """A folder of ``copies`` symbolic links to one corpus file (``copy-01.jsonl`` ...)."""
+    """A temporary folder of ``copies`` copies of one corpus file (``copy-01.jsonl`` ...).
+
+    Real copies, not symbolic links: the loader reads a file that several links point to once
+    (and lists the other links as skipped), which would leave one copy. Each copy's ids are
+    scoped by its file, so the copies are distinct articles. The folder is removed at the end.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for i in range(1, copies + 1):
-        (dest / f"copy-{i:02d}{path.suffix}").symlink_to(path)
+        shutil.copyfile(path, dest / f"copy-{i:02d}{path.suffix}")
     return dest
 
 
@@ -541,7 +546,7 @@ def print_scaling(label: str, runs: list[tuple[float, dict]]) -> dict:
 def print_dask_scale(label: str, copies: int, dask_run: dict | None, single: dict | None) -> dict:
     found: dict = {}
     if dask_run:
-        print(f"  corpus: {label} repeated {copies} times by symbolic links (it is smaller than "
+        print(f"  corpus: {label} repeated {copies} times as file copies in a temporary folder (it is smaller than "
               f"{DASK_SCALE_PASSAGES:,} passages; drop_duplicates=False keeps the copies): {dask_run['n_articles']:,} "
               f"articles, {dask_run['record']['n_passages']:,} passages, {dask_run['distinct_texts']:,} distinct texts "
               "(a text once in the cache is not embedded again, so embedding costs about the distinct texts); topics fitted "
