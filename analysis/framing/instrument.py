@@ -19,7 +19,8 @@ import pandas as pd
 
 from .frames import FRAMES
 
-__all__ = ["GATED", "VALIDATION_METHODS", "embed_cached", "make_method", "train_instrument", "validate_instrument"]
+__all__ = ["GATED", "VALIDATION_METHODS", "embed_cached", "fit_classifier", "make_method", "train_instrument",
+           "validate_instrument"]
 
 #: The ensemble gated by the relevance score (:mod:`.relevance`), validated beside the methods below.
 GATED = "ensemble+relevance"
@@ -197,11 +198,8 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
     base = "ensemble" if method == GATED else method
     if base not in VALIDATION_METHODS:
         raise ValueError(f"unknown method '{method}'; choose from {[*VALIDATION_METHODS, GATED]}")
-    scorer_method, params = VALIDATION_METHODS[base]
-    classifier = FramingClassifier(method=scorer_method, embedding_model=model_name, random_state=random_state)
-    classifier.scorer_ = make_method(base, embedding_model=model_name).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
-                                               embeddings=embeddings)
-    classifier.method_, classifier.selection_, classifier.n_training_ = scorer_method, {}, len(data)
+    classifier = fit_classifier(base, data["text"], data["label"], embeddings, embedding_model=model_name,
+                                random_state=random_state)
     # Every trained model carries the relevance score (p_relevant per passage, off-topic articles
     # counted and, with relevant_only, excluded by the report); only ensemble+relevance gates by it.
     from .relevance import RelevanceScorer
@@ -227,6 +225,21 @@ def train_instrument(out: str | Path, *, method: str = "ensemble", embedding_mod
     folder = classifier.save(out, extra=extra)
     (folder / "MODEL_CARD.md").write_text(_model_card(method, identity, data, validation), encoding="utf-8")
     return folder
+
+
+def fit_classifier(method: str, texts, labels, embeddings: np.ndarray | None, *, embedding_model: str,
+                   random_state: int = 0):
+    """A :class:`~.model.FramingClassifier` whose scorer is ``method`` (of :data:`VALIDATION_METHODS`) fitted on
+    every passage given (no relevance score; the callers add one when they have off-topic news)."""
+    from .model import FramingClassifier
+
+    scorer_method, _ = VALIDATION_METHODS[method]
+    classifier = FramingClassifier(method=scorer_method, embedding_model=embedding_model, random_state=random_state)
+    classifier.scorer_ = make_method(method, embedding_model=embedding_model).fit(
+        list(texts), np.asarray(labels, dtype=object), embeddings=embeddings)
+    classifier.method_, classifier.selection_, classifier.n_training_ = scorer_method, {}, len(texts)
+    classifier.relevance_, classifier.gate_relevance_ = None, False
+    return classifier
 
 
 def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict | None) -> str:

@@ -67,9 +67,7 @@ def train_on_annotations(annotations: Sequence[str | Path], out: str | Path, *, 
     """
     from ..vectorize import DEFAULT_MODEL
     from .codebook import codebook_examples
-    from .instrument import VALIDATION_METHODS, embed_cached, make_method
-    from .model import FramingClassifier
-    from .protocol import grouped_folds, out_of_fold
+    from .instrument import VALIDATION_METHODS, embed_cached, fit_classifier, make_method
 
     if method not in VALIDATION_METHODS:
         raise ValueError(f"unknown method '{method}'; choose from {list(VALIDATION_METHODS)}")
@@ -88,12 +86,9 @@ def train_on_annotations(annotations: Sequence[str | Path], out: str | Path, *, 
     needs_vectors = getattr(make_method(method), "needs_embeddings", True)
     embeddings, identity = (embed_cached(data["text"], model_name, show_progress=show_progress)
                             if needs_vectors else (None, "none"))
-    validation = _validate(method, data, embeddings, n_splits, show_progress, make_method, grouped_folds, out_of_fold)
-    scorer_method, _ = VALIDATION_METHODS[method]
-    classifier = FramingClassifier(method=scorer_method, embedding_model=model_name, random_state=random_state)
-    classifier.scorer_ = make_method(method).fit(data["text"].tolist(), data["label"].to_numpy(dtype=object),
-                                                 embeddings=embeddings)
-    classifier.method_, classifier.selection_, classifier.n_training_ = scorer_method, {}, len(data)
+    validation = _validate(method, data, embeddings, n_splits, show_progress)
+    classifier = fit_classifier(method, data["text"], data["label"], embeddings, embedding_model=model_name,
+                                random_state=random_state)
     summary = ([{"method": method, "language": "all", "stratum": "annotations", "metric": "macro_f1",
                  "value": validation["macro_f1"], "n": validation["n"]}] if validation["macro_f1"] is not None else [])
     extra = {"encoder": identity, "validation_method": method,
@@ -107,8 +102,11 @@ def train_on_annotations(annotations: Sequence[str | Path], out: str | Path, *, 
     return folder, validation
 
 
-def _validate(method, data, embeddings, n_splits, show_progress, make_method, grouped_folds, out_of_fold) -> dict:
+def _validate(method, data, embeddings, n_splits, show_progress) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
+
+    from .instrument import make_method
+    from .protocol import grouped_folds, out_of_fold
 
     tested = data["tested"].to_numpy()
     n_articles = data.loc[tested, "group"].nunique()
