@@ -35,6 +35,13 @@ def coded_passages() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _import(tmp_path, rows):
+    """Write ``rows`` as a coding sheet and run ``framing import`` on it: (exit code, annotations path)."""
+    sheet(rows).to_csv(tmp_path / "sheet.csv", index=False)
+    target = tmp_path / "annotations.csv"
+    return main(["framing", "import", "--input", str(tmp_path / "sheet.csv"), "--annotations", str(target)]), target
+
+
 def test_label_spellings_are_normalised():
     written = pd.Series(["Militarization ", "root cause", "Root-Cause", "NEITHER", " militarisation", "", "war"])
     assert normalise_labels(written).tolist() == ["militarization", "root_cause", "root_cause", "neither",
@@ -44,9 +51,8 @@ def test_label_spellings_are_normalised():
 def test_import_accepts_spelling_variants_and_skips_blank_rows(tmp_path, capsys):
     rows = [("p1", "a", "Militarization ", "uno"), ("p2", "a", "root cause", "dos"), ("p3", "b", "root-cause", "tres"),
             ("p4", "b", "", "cuatro")]
-    sheet(rows).to_csv(tmp_path / "sheet.csv", index=False)
-    target = tmp_path / "annotations.csv"
-    assert main(["framing", "import", "--input", str(tmp_path / "sheet.csv"), "--annotations", str(target)]) == 0
+    code, target = _import(tmp_path, rows)
+    assert code == 0
     merged = read_annotations(target)
     assert dict(zip(merged["passage_id"], merged["label"])) == {"p1": "militarization", "p2": "root_cause",
                                                                 "p3": "root_cause"}
@@ -56,9 +62,8 @@ def test_import_accepts_spelling_variants_and_skips_blank_rows(tmp_path, capsys)
 def test_import_refuses_a_passage_coded_twice_with_different_labels(tmp_path, capsys):
     rows = [("p1", "a", "militarization", "uno"), ("p1", "a", "Root cause", "uno"), ("p2", "a", "neither", "dos"),
             ("p2", "a", "Neither", "dos")]
-    sheet(rows).to_csv(tmp_path / "sheet.csv", index=False)
-    target = tmp_path / "annotations.csv"
-    assert main(["framing", "import", "--input", str(tmp_path / "sheet.csv"), "--annotations", str(target)]) == 2
+    code, target = _import(tmp_path, rows)
+    assert code == 2
     err = capsys.readouterr().err
     assert "1 passage(s) twice with different labels: p1 (militarization vs root_cause)" in err
     assert "p2" not in err and not target.exists()

@@ -339,7 +339,7 @@ def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | N
 
 def _date_column(doc: RawDoc) -> str:
     """The column a date comes from: its table file, or one column for all text and HTML files."""
-    return doc.input.rsplit(":", 1)[0] if doc.kind == "table" else doc.kind
+    return doc.file if doc.kind == "table" else doc.kind
 
 
 def _apply_filters(articles: pd.DataFrame, options: _Options) -> None:
@@ -392,7 +392,7 @@ def _assemble(docs: list[RawDoc], readable: list[RawDoc], articles: pd.DataFrame
     if not (kept["status"] == "loaded").any():
         raise CorpusError(_empty_message(manifest))
     passages = _passages(kept[kept["status"] == "loaded"], options)
-    columns = {doc.input.rsplit(":", 1)[0]: doc.columns for doc in docs if doc.columns}
+    columns = {doc.file: doc.columns for doc in docs if doc.columns}
     return Corpus(kept, passages, manifest, columns)
 
 

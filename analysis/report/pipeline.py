@@ -319,7 +319,12 @@ class Analysis:
         None when the framing model has no relevance score (a model trained without the off-topic
         corpora); see :func:`analysis.framing.relevance.article_relevance`.
         """
-        frames = self.framing()
+        if "article_relevance" not in self._memo:
+            self._memo["article_relevance"] = self._article_relevance(self.framing())
+        return self._memo["article_relevance"]
+
+    @staticmethod
+    def _article_relevance(frames: pd.DataFrame) -> pd.DataFrame | None:
         if "p_relevant" not in frames.columns or frames["p_relevant"].isna().all():
             return None
         from ..framing.relevance import article_relevance
