@@ -6,8 +6,9 @@ Run from the repository root::
     python benchmarks/bench_country.py --full    # load the whole corpora (slower), not only the checked rows
     python benchmarks/bench_country.py --check   # exit 1 below the 90% target
 
-``benchmarks/data/country_check.csv`` holds the country a team member decided after reading each
-article's title and lead (corpus, article_id, country and set only, no text) for two samples of
+``benchmarks/data/country_check.csv`` holds the country a team coder decided after reading each
+article's title and lead (corpus, article_id, country, set and coder only, no text; the coder,
+``session-h14a``, is an AI-agent session of the team, not a human annotator) for two samples of
 in-domain articles of ``../shared/corpora``:
 
 * ``development``: 100 articles (seed 14: ljz_zacatecas 30, colombia_regional_2020 25,
