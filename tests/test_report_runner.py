@@ -68,7 +68,7 @@ def fake_kernel(monkeypatch):
     """Notebooks "run" without a kernel: each writes its executed copy and one table named after it."""
     calls = []
 
-    def execute(path, target, parameters, kernel_name, out, progress):
+    def execute(path, target, parameters, kernel, out, progress):
         calls.append(path.name)
         shutil.copy(path, target)
         (out / "tables").mkdir(exist_ok=True)
@@ -166,8 +166,8 @@ def test_the_warnings_of_a_notebook_not_run_again_stay_in_the_run_record(tmp_pat
     out = tmp_path / "out"
     execute = runner._execute
 
-    def warning(path, target, parameters, kernel_name, out_dir, progress):
-        execute(path, target, parameters, kernel_name, out_dir, progress)
+    def warning(path, target, parameters, kernel, out_dir, progress):
+        execute(path, target, parameters, kernel, out_dir, progress)
         if path.name == "02-topics.ipynb":
             with (out_dir / "state" / "warnings.jsonl").open("a", encoding="utf-8") as log:
                 log.write(json.dumps({"category": "TopicModelWarning", "message": "fell back to k-means",

@@ -23,8 +23,9 @@ import json
 import os
 import sys
 import time
+from stat import S_ISREG
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -158,27 +159,31 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     inputs = _external_inputs(corpus_path, out, settings)
     timings: dict[str, float] = {}
     statuses: dict[str, dict[str, Any]] = {}
-    for path in paths:
-        target = out / "notebooks" / path.name
-        own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
-        start = time.perf_counter()
-        key = notebook_key(path, own, kernel_name, inputs)
-        if records.unchanged(path.name, key, target):
-            records.keep(path.name)
-            status = NOT_RERUN
-        else:
-            records.starting(path.name)
-            try:
-                _execute(path, target, own, kernel_name, out, progress)
-            except ReportError:
-                records.save(failed=path.name)
-                raise
-            records.ran(path.name, key)
-            status = "ran"
-        timings[path.name] = round(time.perf_counter() - start, 2)
-        statuses[path.name] = {"status": status, "seconds": timings[path.name]}
-        if progress:
-            print(f"analysis: {path.name} {status} ({timings[path.name]:.1f} s)", file=sys.stderr)
+    kernel = _SharedKernel(kernel_name, out)
+    try:
+        for path in paths:
+            target = out / "notebooks" / path.name
+            own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
+            start = time.perf_counter()
+            key = notebook_key(path, own, kernel_name, inputs)
+            if records.unchanged(path.name, key, target):
+                records.keep(path.name)
+                status = NOT_RERUN
+            else:
+                records.starting(path.name)
+                try:
+                    _execute(path, target, own, kernel, out, progress)
+                except ReportError:
+                    records.save(failed=path.name)
+                    raise
+                records.ran(path.name, key)
+                status = "ran"
+            timings[path.name] = round(time.perf_counter() - start, 2)
+            statuses[path.name] = {"status": status, "seconds": timings[path.name]}
+            if progress:
+                print(f"analysis: {path.name} {status} ({timings[path.name]:.1f} s)", file=sys.stderr)
+    finally:
+        kernel.shutdown()
     html = out / "report.html"
     report_ran = statuses.get(REPORT_NOTEBOOK, {}).get("status") == "ran"
     if REPORT_NOTEBOOK in statuses and (report_ran or not html.is_file()
@@ -205,15 +210,68 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     return _read_json(out / "run.json")
 
 
-def _execute(path: Path, target: Path, parameters: dict[str, Any], kernel_name: str, out: Path,
+class _SharedKernel:
+    """One kernel for the notebooks of a run that have to run, so that imports are paid once.
+
+    The kernel starts (in ``out``, in safe-path mode) with the first notebook that runs; before each
+    further notebook its namespace is emptied (``%reset -f``) and its cells are counted from 1 again,
+    so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
+    Shut down at the end.
+    """
+
+    def __init__(self, kernel_name: str, out: Path) -> None:
+        self.kernel_name, self.out = kernel_name, out
+        self.manager = None
+
+    def next_manager(self):
+        """The kernel manager for the next notebook, its kernel (once started) with an empty namespace."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        if self.manager is not None and self.manager.has_kernel:
+            if not self._reset():  # a kernel that cannot be reset is replaced by a new one
+                self.shutdown()
+        if self.manager is None or not self.manager.has_kernel:
+            self.manager = AsyncKernelManager(kernel_name=self.kernel_name, config=_kernel_config())
+        return self.manager
+
+    def _reset(self) -> bool:
+        from jupyter_client import BlockingKernelClient
+
+        client = BlockingKernelClient()
+        client.load_connection_info(self.manager.get_connection_info())
+        with chdir(self.out):  # the IPC sockets are named relative to the folder the kernel runs in
+            client.start_channels()
+            try:
+                client.wait_for_ready(timeout=60)
+                reply = client.execute_interactive("get_ipython().run_line_magic('reset', '-f'); "
+                                                   "__import__('gc').collect(); get_ipython().execution_count = 1",
+                                                   silent=True, store_history=False,
+                                                   timeout=120, output_hook=lambda message: None)
+                return reply["content"]["status"] == "ok"
+            except (RuntimeError, TimeoutError):
+                return False
+            finally:
+                client.stop_channels()
+
+    def shutdown(self) -> None:
+        if self.manager is not None and self.manager.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            with chdir(self.out):
+                run_sync(self.manager.shutdown_kernel)()
+        self.manager = None
+
+
+def _execute(path: Path, target: Path, parameters: dict[str, Any], kernel: _SharedKernel, out: Path,
              progress: bool) -> None:
     """Run one notebook with papermill into ``target``; a failing cell becomes a :class:`ReportError`."""
     import papermill as pm
 
     try:
         with _kernel_environment():
-            pm.execute_notebook(str(path), str(target), parameters=parameters, kernel_name=kernel_name,
-                                progress_bar=progress, cwd=str(out), config=_kernel_config())
+            pm.execute_notebook(str(path), str(target), parameters=parameters, kernel_name=kernel.kernel_name,
+                                progress_bar=progress, cwd=str(out), config=_kernel_config(),
+                                km=kernel.next_manager())
     except pm.PapermillExecutionError as err:
         hint = "; free some disk space or choose another --out" if "[Errno 28]" in str(err.evalue) else ""
         raise ReportError(f"notebook {path.name} failed in cell {err.cell_index} (execution count "
@@ -302,7 +360,8 @@ def _scan(out: Path) -> dict[str, list[int]]:
             if rel in _NOT_PRODUCTS:
                 continue
             stat = path.stat()
-            found[rel] = [stat.st_size, stat.st_mtime_ns]
+            if S_ISREG(stat.st_mode):  # not the kernels' IPC sockets
+                found[rel] = [stat.st_size, stat.st_mtime_ns]
     return found
 
 
