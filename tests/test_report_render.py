@@ -80,3 +80,16 @@ def test_figure_key_follows_the_table_content_code_and_options(run):
     assert figure_key("f", spec) != figure_key("f", spec._replace(options={"width": "double"}))
     assert figure_key("f", spec) != figure_key("f", spec._replace(draw=fg.plot_articles_over_time))
     assert figure_key("f", spec) != figure_key("g", spec)
+
+
+def test_evidence_html_is_built_once_per_table_content():
+    from analysis.report.tables import EVIDENCE_COLUMNS
+
+    row = {"article_id": "a", "title": "Navy raid", "source": "BBC", "date": pd.Timestamp("2024-05-01"),
+           "side": "most militarized", "passage_id": "a-0", "label": "militarization", "p_militarization": 0.9,
+           "p_root_cause": 0.05, "stance": 0.85, "evidence": "", "text": "The navy seized cocaine."}
+    table = pd.DataFrame([row], columns=EVIDENCE_COLUMNS)
+    first = report.evidence_html(table)
+    assert report.evidence_html(table.copy()) is first  # same content: the HTML already built
+    other = report.evidence_html(table.assign(text="Poverty drives recruitment."))
+    assert other is not first and "Poverty drives recruitment." in other and "seized" not in other

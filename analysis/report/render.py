@@ -401,7 +401,22 @@ def evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
     One block per article (title, outlet, date), then its most militarized and most root-cause
     passage in full, wrapped, with p_militarization and p_root_cause and the codebook's
     indicator phrases highlighted (:func:`highlight_indicators`). No index, no cut text.
+
+    The last table's HTML is kept in memory, so that the notebooks of one report (they share a
+    kernel) mark the phrases of the same passages once.
     """
+    key = table_hash(evidence)
+    if key not in _EVIDENCE_HTML:
+        _EVIDENCE_HTML.clear()
+        _EVIDENCE_HTML[key] = _evidence_html(evidence)
+    return _EVIDENCE_HTML[key]
+
+
+#: The HTML of the last evidence table shown: table hash -> HTML.
+_EVIDENCE_HTML: dict[str, HTMLBlock] = {}
+
+
+def _evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
     from html import escape
 
     header = ("<tr><th>Article</th><th>Passage</th><th>p_militarization</th><th>p_root_cause</th>"
