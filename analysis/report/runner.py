@@ -25,7 +25,7 @@ import sys
 import time
 from stat import S_ISREG
 from collections.abc import Iterator, Sequence
-from contextlib import chdir, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,7 @@ class _SharedKernel:
 
         client = BlockingKernelClient()
         client.load_connection_info(self.manager.get_connection_info())
-        with chdir(self.out):  # the IPC sockets are named relative to the folder the kernel runs in
+        with _chdir(self.out):  # the IPC sockets are named relative to the folder the kernel runs in
             client.start_channels()
             try:
                 client.wait_for_ready(timeout=60)
@@ -257,9 +257,20 @@ class _SharedKernel:
         if self.manager is not None and self.manager.has_kernel:
             from jupyter_core.utils import run_sync
 
-            with chdir(self.out):
+            with _chdir(self.out):
                 run_sync(self.manager.shutdown_kernel)()
         self.manager = None
+
+
+@contextmanager
+def _chdir(folder: Path) -> Iterator[None]:
+    """``contextlib.chdir`` of Python 3.11, for 3.10."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 def _execute(path: Path, target: Path, parameters: dict[str, Any], kernel: _SharedKernel, out: Path,
