@@ -320,7 +320,8 @@ def child_report(spec: dict) -> dict:
 
     with measure("report") as step:
         record = run_report(spec["corpus"], spec["out"], {}, progress=False)
-    return {"steps": {"report": step.as_dict()}, "notebook_seconds": record.get("notebook_seconds", {})}
+    return {"steps": {"report": step.as_dict()}, "notebook_seconds": record.get("notebook_seconds", {}),
+            "notebooks": record.get("notebooks", {})}
 
 
 def child_dask_scale(spec: dict) -> dict:
@@ -682,7 +683,9 @@ def main(argv: list[str] | None = None) -> int:
                     report_seconds = None
                     break
                 report_seconds.append(result["steps"]["report"]["seconds"])
-                notebooks = ", ".join(f"{k} {v:.1f}" for k, v in result["notebook_seconds"].items())
+                ran = {k: v.get("status") for k, v in result.get("notebooks", {}).items()}
+                notebooks = ", ".join(f"{k} {v:.1f}" + ("" if ran.get(k, "ran") == "ran" else " not rerun")
+                                      for k, v in result["notebook_seconds"].items())
                 print(f"  {kind}: {report_seconds[-1]:.1f} s (notebooks: {notebooks})")
             if report_seconds:
                 print(f"  warm rerun is {report_seconds[0] / report_seconds[1]:.1f}x faster than the cold run")

@@ -574,3 +574,41 @@ def test_figure_style_applies_the_style_sheet_only_inside_the_block():
 def test_wrapped_labels_match_textwrap_for_plain_text():
     text = "Security forces and the war on drugs in the Andes"
     assert wrap_label(text) == textwrap.fill(text, 28)
+
+
+def _pdf_fonts(data: bytes) -> list:
+    import io
+    import re
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    fonts = []
+    for number in re.findall(rb"/FontFile2 (\d+) 0 R", data):
+        stream = re.search(rb"\n" + number + rb" 0 obj\n<<[^>]*>>\nstream\n(.*?)\nendstream", data, re.S).group(1)
+        fonts.append(TTFont(io.BytesIO(zlib.decompress(stream))))
+    return fonts
+
+
+def test_save_figure_embeds_lean_but_complete_font_subsets_in_pdf(tmp_path):
+    """PDF fonts keep the glyphs and metrics matplotlib's own subsets have, without the OpenType
+    layout tables (GSUB, GPOS, GDEF) that no PDF viewer applies."""
+    from matplotlib.backends import _backend_pdf_ps
+
+    original = _backend_pdf_ps.get_glyphs_subset
+    fig = figures.plot_confusion_matrix(confusion_table())
+    (path,) = save_figure(fig, "confusion", tmp_path, formats=("pdf",))
+    assert _backend_pdf_ps.get_glyphs_subset is original  # matplotlib is left as it was
+    with figures.figure_style():
+        fig.savefig(tmp_path / "plain.pdf", format="pdf")  # matplotlib's own subsets
+    lean, plain = _pdf_fonts(path.read_bytes()), _pdf_fonts((tmp_path / "plain.pdf").read_bytes())
+    assert lean and len(lean) == len(plain)
+    for ours, theirs in zip(lean, plain):
+        assert {"glyf", "hmtx", "cmap", "head"} <= set(ours.keys())
+        assert {"GSUB", "GPOS"} <= set(theirs.keys()) and not {"GSUB", "GPOS", "GDEF"} & set(ours.keys())
+        glyphs = ours.getGlyphOrder()
+        assert set(glyphs) <= set(theirs.getGlyphOrder())
+        for glyph in glyphs:  # same outline and advance as in matplotlib's subset
+            assert ours["hmtx"][glyph] == theirs["hmtx"][glyph], glyph
+            assert ours["glyf"][glyph].getCoordinates(ours["glyf"])[0] == \
+                theirs["glyf"][glyph].getCoordinates(theirs["glyf"])[0], glyph

