@@ -200,7 +200,7 @@ class Analysis:
         """
         from ..topics import TopicModel, read_topic_names
 
-        fit_fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
+        fit_fp = fingerprint("topics/2", self.corpus_fingerprint(), self.embedding_model, self.seed,
                              self.n_topics, self.min_topic_size)
         folder = self.out / "models" / "topics"
         stamp = folder / "fit_fingerprint.txt"
@@ -237,7 +237,7 @@ class Analysis:
         """
         if "topics" not in self._memo:
             start = time.perf_counter()
-            fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
+            fp = fingerprint("topics/2", self.corpus_fingerprint(), self.embedding_model, self.seed,
                              self.n_topics, self.min_topic_size)
             path = self.topic_names_file()
             if path is not None:
