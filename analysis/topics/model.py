@@ -94,6 +94,7 @@ from .base import (
     unit_rows,
 )
 from .curation import find_topics, merge_topics, reduce_topics, set_topic_names
+from .extension import MAX_GROWTH, extend_model, extension_refusal, text_keys
 from .knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, umap_reduce
 from .labels import (BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, bertopic_docs, coverage_reranker,
                      fit_vocabulary, term_vectorizer, topic_label)
@@ -288,6 +289,7 @@ class TopicModel(BaseEstimator):
         self.outlier_share_before_ = float(np.mean(raw == -1))
         self.outlier_share_after_ = float(np.mean(final == -1))
         self.passage_ids_ = ids
+        self.passage_keys_ = text_keys(texts)
         self.n_features_in_ = emb.shape[1]
         self._set_tables(texts, unit)
 
@@ -522,6 +524,29 @@ class TopicModel(BaseEstimator):
                 "y": self.layout_[:, 1].astype(float),
             }
         )
+
+    def extend(self, texts: Sequence[str], embeddings: np.ndarray, *, passage_ids: Sequence,
+               max_growth: float = MAX_GROWTH) -> TopicModel:
+        """Place passages added to the fitted corpus in the fitted topics, without refitting.
+
+        See :mod:`analysis.topics.extension`: the fitted passages keep their topics, new ones get
+        :meth:`transform`, and ``run_record_["update"]`` records the extension. Raises
+        ``ValueError`` when passages of the fit are gone or changed, or the growth since the fit
+        reaches ``max_growth`` (:func:`~analysis.topics.extension.extension_refusal`).
+
+        Parameters
+        ----------
+        texts : sequence of str, length n_passages
+            Every passage of the grown corpus, the fitted ones included, in corpus order.
+        embeddings : ndarray of shape (n_passages, dim)
+        passage_ids : sequence, length n_passages
+        """
+        return extend_model(self, texts, embeddings, passage_ids=passage_ids, max_growth=max_growth)
+
+    def extension_refusal(self, texts: Sequence[str], passage_ids: Sequence, *,
+                          max_growth: float = MAX_GROWTH) -> str | None:
+        """Why :meth:`extend` would refuse these passages, or ``None`` when it would extend."""
+        return extension_refusal(self, texts, passage_ids, max_growth=max_growth)
 
     # -- curation (analysis.topics.curation) ---------------------------------------------------
     def set_topic_names(self, names: Mapping[int, str]) -> TopicModel:
