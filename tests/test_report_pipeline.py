@@ -108,7 +108,8 @@ def _theme_embeddings(texts: list[str]) -> np.ndarray:
 
 
 def _topics_run(corpus, out, monkeypatch):
-    monkeypatch.setattr(Analysis, "embeddings", lambda self: _theme_embeddings(self.load_corpus().passages["text"].tolist()))
+    monkeypatch.setattr(Analysis, "embeddings",
+                        lambda self: _theme_embeddings(self.load_corpus().passages["text"].tolist()))
     run = Analysis(corpus=str(corpus), out_dir=str(out), cache_dir=str(out / "cache"), show_progress=False)
     return run.topics()
 

@@ -139,7 +139,8 @@ def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray
     model.passage_keys_ = text_keys(texts)
     model.topic_info_ = _recount(model.topic_info_, topics)
     model.outlier_share_after_ = float(np.mean(topics == -1))
-    model.run_record_ = {**model.run_record_, "update": _update_record(fitted, len(ids), len(added), topics[added], max_growth)}
+    update = _update_record(fitted, len(ids), len(added), topics[added], max_growth)
+    model.run_record_ = {**model.run_record_, "update": update}
     return model
 
 
