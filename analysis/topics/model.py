@@ -15,7 +15,9 @@ Size-aware defaults (``n`` = number of passages)
       topics and an article ARI of 0.11 against BBC's five categories, these give 14 topics and
       0.45 (BERTopic's defaults: about 21 topics, 0.30-0.42 over five runs). The size floor binds
       below 4,000 passages, the ``min_samples`` floor below 10,000; on full BBC (10,148 passages)
-      the settings are the former ones (51 and 10: 32 topics, ARI 0.44, NPMI 0.33).
+      the settings are the former ones (51 and 10: 32 topics, ARI 0.44, NPMI 0.33). Not yet
+      settled: on 5% of ljz_zacatecas (2,062 Spanish passages) they cost coherence, 24 topics and
+      NPMI 0.03 (seeds 0 and 1) against 64 topics and NPMI 0.11 with the former floors.
     * Vocabulary: terms from :class:`analysis.topics.labels.TermAnalyzer` (English + Spanish
       stop words, news boilerplate, multi-word proper nouns kept whole) that occur in at least
       ``min_df = clip(n // 1000, 1, 5)`` passages (or ``min_df``); c-TF-IDF with
