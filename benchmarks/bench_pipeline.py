@@ -157,7 +157,8 @@ def child_pipeline(spec: dict) -> dict:
     steps["embed"] = step
     with measure("topics", items=n_passages, unit="passages", trace_python=trace) as step:
         record = run.topics()["record"]
-        step.note = f"{record.get('n_topics')} topics ({record.get('method')})"
+        update = record.get("update", {})
+        step.note = f"{record.get('n_topics')} topics ({record.get('method')}{', ' + update['mode'] if update else ''})"
     steps["topics"] = step
     with measure("framing", items=n_passages, unit="passages", trace_python=trace) as step:
         run.framing()

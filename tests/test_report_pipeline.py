@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,3 +75,66 @@ def test_relevant_only_leaves_off_topic_articles_out_of_scope_but_lists_them(tmp
     assert without.article_relevance() is None
     with pytest.raises(ValueError, match="relevant_only needs a framing model with a relevance score"):
         without.framing_in_scope()
+
+
+# -- topics extended, not refit, when the corpus grows a little ---------------------------------------
+def _write_articles(folder, n: int, start: int = 0) -> None:
+    """``n`` one-passage articles on four themes (planted clusters), numbered from ``start``."""
+    from test_topics import THEMES
+
+    rng = np.random.default_rng(start)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        lead, pool = list(THEMES.values())[i % len(THEMES)]
+        words = rng.choice(pool, size=5)
+        (folder / f"a{i:04d}.txt").write_text(
+            f"Report number {i}\n\n{lead}. Officials reported {', '.join(words[:3])} and {words[3]} "
+            f"in item {i}; {words[4]} as well.\n", encoding="utf-8")
+
+
+def _theme_embeddings(texts: list[str]) -> np.ndarray:
+    """Deterministic vectors: the article's theme centre plus noise seeded by the text."""
+    import hashlib
+
+    from test_topics import THEMES
+
+    centres = np.random.default_rng(0).normal(size=(len(THEMES), 32))
+    rows = []
+    for text in texts:
+        theme = next(t for t, (lead, _) in enumerate(THEMES.values()) if lead in text)
+        seed = int(hashlib.blake2b(text.encode(), digest_size=4).hexdigest(), 16)
+        rows.append(centres[theme] + 0.35 * np.random.default_rng(seed).normal(size=32))
+    return np.asarray(rows)
+
+
+def _topics_run(corpus, out, monkeypatch):
+    monkeypatch.setattr(Analysis, "embeddings",
+                        lambda self: _theme_embeddings(self.load_corpus().passages["text"].tolist()))
+    run = Analysis(corpus=str(corpus), out_dir=str(out), cache_dir=str(out / "cache"), show_progress=False)
+    return run.topics()
+
+
+def test_topics_are_extended_when_a_few_passages_are_added_and_refit_when_many(tmp_path, monkeypatch):
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    _write_articles(corpus, 200)
+    first = _topics_run(corpus, out, monkeypatch)
+    assert first["record"]["update"]["mode"] == "fitted" and len(first["passage_topics"]) == 200
+    _write_articles(corpus, 6, start=200)  # 3% more
+    grown = _topics_run(corpus, out, monkeypatch)
+    update = grown["record"]["update"]
+    assert update["mode"] == "extended" and update["added_since_fit"] == 6, update
+    old = first["passage_topics"].set_index("passage_id")
+    kept = grown["passage_topics"].set_index("passage_id").loc[old.index]
+    assert (kept["topic"] == old["topic"]).all() and (kept[["x", "y"]] == old[["x", "y"]]).all().all()
+    assert len(grown["passage_topics"]) == 206 and grown["topic_info"]["size"].sum() == 206
+    # the same inputs in the same order give the same result, in a fresh output folder
+    fresh, twin = tmp_path / "twin-corpus", tmp_path / "twin-out"
+    _write_articles(fresh, 200)
+    _topics_run(fresh, twin, monkeypatch)
+    _write_articles(fresh, 6, start=200)
+    pd.testing.assert_frame_equal(_topics_run(fresh, twin, monkeypatch)["passage_topics"], grown["passage_topics"])
+    _write_articles(corpus, 10, start=206)  # 16 since the fit: 8%, refit
+    refit = _topics_run(corpus, out, monkeypatch)
+    assert refit["record"]["update"]["mode"] == "fitted"
+    assert "16 passages added to the 200 fitted ones (8.0%)" in refit["record"]["update"]["reason"]
+    assert refit["record"]["n_passages"] == 216

@@ -191,31 +191,52 @@ class Analysis:
         return next((p for p in (self.out / f"topic_names.{ext}" for ext in ("csv", "yaml", "yml")) if p.is_file()),
                     None)
 
+    def topic_fingerprints(self) -> tuple[str, str]:
+        """``(settings, fit)`` fingerprints of the topic model: encoder, seed and topic settings,
+        and those with the corpus."""
+        settings = fingerprint("topics/2", self.embedding_model, self.seed, self.n_topics, self.min_topic_size)
+        return settings, fingerprint(settings, self.corpus_fingerprint())
+
     def topic_model(self):
         """The fitted topic model (:class:`~analysis.topics.TopicModel`), fitted or reloaded from ``models/topics``.
 
         Topic names and merges of :meth:`topic_names_file` are applied; the fit itself is reused
         while the corpus, encoder and topic settings are unchanged, so naming or merging topics
-        never refits them.
+        never refits them. When only the corpus changed, by passages added (none removed or
+        changed) that are fewer than 5% of the fitted ones, the saved model is extended instead
+        (:mod:`analysis.topics.extension`): the new passages get the fitted topics, and
+        ``run_record_["update"]`` says so; otherwise the topics are refitted and the record says why.
         """
         from ..topics import TopicModel, read_topic_names
 
-        fit_fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
-                             self.n_topics, self.min_topic_size)
+        settings_fp, fit_fp = self.topic_fingerprints()
         folder = self.out / "models" / "topics"
-        stamp = folder / "fit_fingerprint.txt"
+        stamp = folder / "fit_fingerprint.json"
+        saved = json.loads(stamp.read_text(encoding="utf-8")) if stamp.is_file() else {}
         model = None
-        if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fit_fp:
+        if saved.get("settings") == settings_fp:
             try:
                 model = TopicModel.load(folder)
             except ValueError:
                 model = None
         passages = self.load_corpus().passages
+        texts, ids = passages["text"].tolist(), passages["passage_id"].tolist()
+        reason = "no saved topic model with these settings"
+        if model is not None and saved.get("fit") != fit_fp:
+            reason = model.extension_refusal(texts, ids)
+            if reason is None:
+                model.extend(texts, self.embeddings(), passage_ids=ids)
+                model.save(folder)
+                stamp.write_text(json.dumps({"settings": settings_fp, "fit": fit_fp}) + "\n", encoding="utf-8")
+            else:
+                model = None
         if model is None:
             model = TopicModel(n_topics=self.n_topics, min_topic_size=self.min_topic_size, random_state=self.seed)
-            model.fit(passages["text"].tolist(), self.embeddings(), passage_ids=passages["passage_id"].tolist())
+            model.fit(texts, self.embeddings(), passage_ids=ids)
+            model.run_record_["update"] = {"mode": "fitted", "fitted_passages": len(ids), "reason": reason,
+                                           "note": f"topics fitted on {len(ids):,} passages ({reason})"}
             model.save(folder)
-            stamp.write_text(fit_fp + "\n", encoding="utf-8")
+            stamp.write_text(json.dumps({"settings": settings_fp, "fit": fit_fp}) + "\n", encoding="utf-8")
         path = self.topic_names_file()
         if path is not None:
             curation = read_topic_names(path)
@@ -237,8 +258,7 @@ class Analysis:
         """
         if "topics" not in self._memo:
             start = time.perf_counter()
-            fp = fingerprint("topics/1", self.corpus_fingerprint(), self.embedding_model, self.seed,
-                             self.n_topics, self.min_topic_size)
+            fp = self.topic_fingerprints()[1]
             path = self.topic_names_file()
             if path is not None:
                 fp = fingerprint("topics/curated", fp, path.read_bytes().decode("utf-8", "replace"))

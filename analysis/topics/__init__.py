@@ -3,7 +3,8 @@
 :class:`TopicModel` (:mod:`.model`) is a seeded BERTopic sized from the corpus, with a k-means
 fallback it announces; :mod:`.knn` shares one cosine neighbour graph between its two UMAPs,
 :mod:`.labels` builds the bilingual vocabulary and labels, :mod:`.quality` measures coherence and
-diversity, :mod:`.stability` agreement across seeds, :mod:`.persistence` saves and loads a fitted model without pickle, :mod:`.curation` names,
+diversity, :mod:`.stability` agreement across seeds, :mod:`.persistence` saves and loads a fitted model without pickle, :mod:`.extension` places the passages of a
+corpus that grew by under 5% in the fitted topics instead of refitting, :mod:`.curation` names,
 merges and finds topics by hand, and :mod:`.shares`
 turns passage topics into shares over time or per class.
 """

@@ -2,7 +2,8 @@
 
 A folder with ``centroids.safetensors`` (topic centroids, c-TF-IDF matrix as CSR parts),
 ``model.json`` (settings, topic tables, vocabulary, learned names, run record) and
-``passages.parquet`` (passage_id, topic, label, x, y). No pickle. Reloaded assignments are the
+``passages.parquet`` (passage_id, topic, label, x, y, text_key: a digest of the passage text that
+:mod:`analysis.topics.extension` checks). No pickle. Reloaded assignments are the
 saved ones; ``transform`` uses the saved centroids and threshold. :meth:`TopicModel.save` and
 :meth:`TopicModel.load` call :func:`save_model` and :func:`load_model`.
 """
@@ -69,7 +70,11 @@ def save_model(self: TopicModel, folder: str | os.PathLike) -> Path:
     }
     text = json.dumps(meta, ensure_ascii=False, indent=1, default=_jsonable)
     (folder / "model.json").write_text(text, "utf-8")
-    self.passage_topics().to_parquet(folder / "passages.parquet", index=False)
+    table = self.passage_topics()
+    keys = getattr(self, "passage_keys_", None)
+    if keys is not None:
+        table["text_key"] = keys
+    table.to_parquet(folder / "passages.parquet", index=False)
     return folder
 
 def load_model(cls: type[TopicModel], folder: str | os.PathLike) -> TopicModel:
@@ -108,6 +113,8 @@ def load_model(cls: type[TopicModel], folder: str | os.PathLike) -> TopicModel:
     model.topic_names_ = {int(t): n for t, n in meta.get("topic_names", {}).items()}
     model.topics_ = passages["topic"].to_numpy(dtype=int)
     model.passage_ids_ = passages["passage_id"].tolist()
+    if "text_key" in passages.columns:
+        model.passage_keys_ = passages["text_key"].tolist()
     model.layout_ = passages[["x", "y"]].to_numpy(dtype=np.float32)
     model.n_features_in_ = int(model.centroids_.shape[1])
     model.bertopic_ = None

@@ -1,0 +1,180 @@
+"""Extending a fitted :class:`~analysis.topics.TopicModel` to a corpus that grew a little.
+
+Refitting topics costs tens of seconds and renumbers them; when a corpus only gains a few
+articles, the fitted topics describe it as well as before. :func:`extend_model` keeps the fit and
+places the new passages in it:
+
+* The fitted passages keep their topics and their place on the 2-D map.
+* Each new passage gets the fitted model's ``transform``: the nearest topic centroid by cosine,
+  topic -1 below ``outlier_threshold_``.
+* On the map a new passage sits at the mean position of its :data:`LAYOUT_NEIGHBOURS` most
+  cosine-similar known passages (ties by position), so it lands among the passages it resembles.
+* Topic sizes and shares are counted again; topic words, labels, centroids and representatives
+  are the fit's (c-TF-IDF is not recomputed).
+* ``run_record_["update"]`` says that the topics were extended, from how many fitted passages,
+  by how many, and why that was allowed; a refit says why it refitted (see the pipeline).
+
+:func:`extension_refusal` says when a model must be refitted instead: passages of the fit are gone
+or their text changed (a passage's identity is its id and a digest of its text, kept with the
+model), or the passages added since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted
+from the fit, so repeated small extensions cannot drift far from it). Nothing here is random: the
+same model and the same passages in the same order give the same result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .base import OUTLIER_LABEL, check_inputs, unit_rows
+
+if TYPE_CHECKING:
+    from .model import TopicModel
+
+__all__ = ["LAYOUT_NEIGHBOURS", "MAX_GROWTH", "extend_model", "extension_refusal", "text_keys"]
+
+#: Passages added since the fit, as a share of the fitted ones, from which a model is refitted.
+MAX_GROWTH = 0.05
+#: Known passages whose mean map position places a new passage.
+LAYOUT_NEIGHBOURS = 5
+
+
+def text_keys(texts: Sequence[str]) -> list[str]:
+    """A short digest of each passage text (16 hex digits of BLAKE2b), kept with a fitted model."""
+    return [hashlib.blake2b(t.encode("utf-8"), digest_size=8).hexdigest() for t in texts]
+
+
+def _fitted_count(model: TopicModel) -> int:
+    return int(model.run_record_.get("update", {}).get("fitted_passages", model.run_record_["n_passages"]))
+
+
+def extension_refusal(model: TopicModel, texts: Sequence[str], passage_ids: Sequence,
+                      *, max_growth: float = MAX_GROWTH) -> str | None:
+    """Why ``model`` cannot be extended to these passages, or ``None`` when it can.
+
+    Parameters
+    ----------
+    model : TopicModel
+        Fitted (or loaded) model.
+    texts : sequence of str, length n_passages
+        Every passage of the grown corpus, the fitted ones included, in corpus order.
+    passage_ids : sequence, length n_passages
+    max_growth : float
+        Share of passages added since the fit from which the model must be refitted.
+    """
+    model._check_fitted()
+    keys = getattr(model, "passage_keys_", None)
+    if keys is None:
+        return "the saved topic model has no passage text digests (saved by an older version)"
+    known = dict(zip(model.passage_ids_, keys))
+    new = dict(zip(passage_ids, text_keys(texts)))
+    gone = [p for p in known if p not in new]
+    if gone:
+        return f"{len(gone):,} passage(s) of the fitted corpus are gone (e.g. {gone[0]!r})"
+    changed = [p for p, key in known.items() if new[p] != key]
+    if changed:
+        return f"{len(changed):,} passage(s) of the fitted corpus changed text (e.g. {changed[0]!r})"
+    fitted = _fitted_count(model)
+    growth = (len(new) - fitted) / fitted
+    if growth >= max_growth:
+        return (f"{len(new) - fitted:,} passages added to the {fitted:,} fitted ones ({growth:.1%}), "
+                f"at least the {max_growth:.0%} up to which topics are extended")
+    return None
+
+
+def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray, *,
+                 passage_ids: Sequence, max_growth: float = MAX_GROWTH) -> TopicModel:
+    """Place the passages a fitted model has not seen in its topics, in place (module docstring).
+
+    Parameters
+    ----------
+    model : TopicModel
+        Fitted (or loaded) model.
+    texts : sequence of str, length n_passages
+        Every passage of the grown corpus, the fitted ones included, in corpus order.
+    embeddings : ndarray of shape (n_passages, dim)
+    passage_ids : sequence, length n_passages
+    max_growth : float
+        As in :func:`extension_refusal`.
+
+    Returns
+    -------
+    model, its passages now ``passage_ids`` in that order.
+
+    Raises
+    ------
+    ValueError
+        When :func:`extension_refusal` gives a reason, or the inputs do not match.
+    """
+    texts, emb = check_inputs(texts, embeddings, min_passages=1)
+    ids = list(passage_ids)
+    if len(ids) != len(texts):
+        raise ValueError(f"passage_ids has {len(ids)} entries but there are {len(texts)} texts")
+    if emb.shape[1] != model.centroids_.shape[1]:
+        raise ValueError(f"embeddings have {emb.shape[1]} columns but the model was fitted on "
+                         f"{model.centroids_.shape[1]}; refit the topics for a new encoder")
+    reason = extension_refusal(model, texts, ids, max_growth=max_growth)
+    if reason is not None:
+        raise ValueError(f"cannot extend the topic model: {reason}; refit it")
+    position = {p: i for i, p in enumerate(model.passage_ids_)}
+    old = np.array([p in position for p in ids])
+    from_old = np.array([position[p] for p, o in zip(ids, old) if o], dtype=int)
+    unit = unit_rows(emb)
+    topics = np.full(len(ids), -1, dtype=int)
+    layout = np.zeros((len(ids), 2), dtype=np.float32)
+    topics[old] = model.topics_[from_old]
+    layout[old] = model.layout_[from_old]
+    added = np.flatnonzero(~old)
+    if len(added):
+        topics[added] = model._nearest(unit[added])
+        layout[added] = _neighbour_positions(unit[added], unit[old], layout[old])
+    fitted = _fitted_count(model)
+    model.topics_ = topics
+    model.layout_ = layout
+    model.passage_ids_ = ids
+    model.passage_keys_ = text_keys(texts)
+    model.topic_info_ = _recount(model.topic_info_, topics)
+    model.outlier_share_after_ = float(np.mean(topics == -1))
+    update = _update_record(fitted, len(ids), len(added), topics[added], max_growth)
+    model.run_record_ = {**model.run_record_, "update": update}
+    return model
+
+
+def _neighbour_positions(new: np.ndarray, known: np.ndarray, known_layout: np.ndarray) -> np.ndarray:
+    k = min(LAYOUT_NEIGHBOURS, len(known))
+    sims = new @ known.T
+    nearest = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    return known_layout[nearest].mean(axis=1).astype(np.float32)
+
+
+def _recount(info: pd.DataFrame, topics: np.ndarray) -> pd.DataFrame:
+    counts = pd.Series(topics).value_counts()
+    info = info.copy()
+    if -1 in counts.index and not (info["topic"] == -1).any():
+        outliers = pd.DataFrame([{"topic": -1, "label": OUTLIER_LABEL, "words": [], "size": 0, "share": 0.0,
+                                  "representative": ""}])
+        info = pd.concat([outliers, info], ignore_index=True)
+    info["size"] = info["topic"].map(counts).fillna(0).astype(int)
+    info["share"] = info["size"] / len(topics)
+    return info
+
+
+def _update_record(fitted: int, n: int, added_now: int, new_topics: np.ndarray, max_growth: float) -> dict[str, Any]:
+    since_fit = n - fitted
+    return {
+        "mode": "extended",
+        "fitted_passages": fitted,
+        "passages": n,
+        "added_since_fit": since_fit,
+        "added_now": added_now,
+        "growth": since_fit / fitted,
+        "max_growth": max_growth,
+        "added_outliers": int(np.sum(new_topics == -1)),
+        "note": (f"topics extended, not refit: {since_fit:,} passage(s) added to the {fitted:,} fitted "
+                 f"({since_fit / fitted:.1%} < {max_growth:.0%}) were assigned to the nearest fitted topic; "
+                 "topic words are those of the fit"),
+    }
