@@ -455,36 +455,6 @@ def test_seed_articles_give_three_or_more_readable_topics(seeds_dir, tmp_path):
     assert np.array_equal(again.topics_, model.topics_)
 
 
-@pytest.mark.model
-@pytest.mark.corpora
-@pytest.mark.slow
-def test_bbc_sample_topics_recover_the_five_categories(corpora_dir, tmp_path):
-    """On a seeded 10% of BBC (about 1,000 passages) the topics follow the gold categories: the former
-    size floors split it into 68 micro-topics (article ARI 0.11); BERTopic's defaults reach 0.30-0.42."""
-    import random
-
-    from analysis.corpus import load_corpus
-    from analysis.vectorize import Embedder
-    from sklearn.metrics import normalized_mutual_info_score
-
-    files = sorted(p for p in (corpora_dir / "bbc").rglob("*.txt") if p.parent != corpora_dir / "bbc")
-    random.Random(0).shuffle(files)
-    for source in files[: round(0.1 * len(files))]:
-        (tmp_path / "bbc" / source.parent.name).mkdir(parents=True, exist_ok=True)
-        (tmp_path / "bbc" / source.parent.name / source.name).symlink_to(source)
-    corpus = load_corpus(tmp_path / "bbc", show_progress=False)
-    passages = corpus.passages
-    emb = Embedder(cache_dir=tmp_path / "emb", show_progress=False).encode(passages["text"].tolist())
-    model = TopicModel(random_state=0).fit(passages["text"].tolist(), emb)
-    assert model.run_record_["method"] == "hdbscan" and 5 <= model.run_record_["n_topics"] <= 30
-    table = pd.DataFrame({"article": passages["article_id"], "topic": model.topics_})
-    inliers = table[table.topic != -1]
-    majority = inliers.groupby("article")["topic"].agg(lambda s: s.value_counts().sort_index().idxmax())
-    gold = corpus.articles.set_index("article_id").loc[majority.index, "collection"]
-    assert adjusted_rand_score(gold, majority) > 0.35 and normalized_mutual_info_score(gold, majority) > 0.55
-    assert model.outlier_share_after_ < 0.05 and model.run_record_["metrics"]["diversity"] > 0.9
-
-
 def test_cosine_neighbours_are_exact_self_first_and_repeatable():
     from analysis.topics.knn import cosine_knn
 

@@ -8,16 +8,15 @@ Size-aware defaults (``n`` = number of passages)
       (3 at 100 passages, 5 from 300), ``min_dist = 0``,
       cosine metric, ``random_state`` passed on with ``n_jobs=1`` and ``low_memory=True`` (UMAP
       only honours a seed single-threaded).
-    * HDBSCAN: ``min_cluster_size = max(20, round(0.005 n))`` (or ``min_topic_size``),
-      ``min_samples = min(min_cluster_size, max(10, min_cluster_size // 5))``, "eom" selection.
-      The floors of 20 and 10 keep a corpus of about a thousand passages from splitting into
-      dozens of micro-topics: on 10% of BBC (986 passages) the former floors (5 and 2) gave 68
-      topics and an article ARI of 0.11 against BBC's five categories, these give 14 topics and
-      0.45 (BERTopic's defaults: about 21 topics, 0.30-0.42 over five runs). The size floor binds
-      below 4,000 passages, the ``min_samples`` floor below 10,000; on full BBC (10,148 passages)
-      the settings are the former ones (51 and 10: 32 topics, ARI 0.44, NPMI 0.33). Not yet
-      settled: on 5% of ljz_zacatecas (2,062 Spanish passages) they cost coherence, 24 topics and
-      NPMI 0.03 (seeds 0 and 1) against 64 topics and NPMI 0.11 with the former floors.
+    * HDBSCAN: ``min_cluster_size = max(5, round(0.005 n))`` (or ``min_topic_size``),
+      ``min_samples = max(2, min_cluster_size // 5)`` (fewer outliers than HDBSCAN's default of
+      ``min_samples = min_cluster_size``), "eom" selection. A trade-off, measured and kept: on
+      10% of BBC (986 passages) these give 68 topics and an article ARI of 0.11 against BBC's
+      five categories (floors of 20 and 10 give 14 topics and 0.45, BERTopic's defaults
+      0.30-0.42), but on 5% of ljz_zacatecas (2,062 Spanish passages, the in-domain use) they
+      give 64 topics with NPMI 0.11 where the higher floors give 24 topics with NPMI 0.03; on
+      full BBC (10,148 passages) both give 51 and 10 (32 topics, ARI 0.44, NPMI 0.33). For a
+      small corpus, ``n_topics`` or ``min_topic_size`` sets the grain.
     * Vocabulary: terms from :class:`analysis.topics.labels.TermAnalyzer` (English + Spanish
       stop words, news boilerplate, multi-word proper nouns kept whole) that occur in at least
       ``min_df = clip(n // 1000, 1, 5)`` passages (or ``min_df``); c-TF-IDF with
@@ -210,15 +209,14 @@ class TopicModel(BaseEstimator):
         return langs[self.stop_words] | BOILERPLATE_WORDS
 
     def _sizes(self, n: int) -> dict[str, Any]:
-        min_cluster = self.min_topic_size or max(20, round(0.005 * n))
+        min_cluster = self.min_topic_size or max(5, round(0.005 * n))
         return {
             "umap": {
                 "n_neighbors": int(np.clip(n // 10, 5, 15)),
                 "n_components": int(np.clip(n // 100 + 2, 3, 5)),
                 "min_dist": 0.0,
             },
-            "hdbscan": {"min_cluster_size": int(min_cluster),
-                        "min_samples": int(min(min_cluster, max(10, min_cluster // 5)))},
+            "hdbscan": {"min_cluster_size": int(min_cluster), "min_samples": int(max(2, min_cluster // 5))},
             "min_df": int(self.min_df or np.clip(n // 1000, 1, 5)),
         }
 
