@@ -243,7 +243,10 @@ def fit_classifier(method: str, texts, labels, embeddings: np.ndarray | None, *,
 
 
 def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict | None) -> str:
+    from .gold import read_gold_standard
+
     counts = data.groupby(["source", "label"]).size().unstack(fill_value=0)
+    n_double = int(read_gold_standard()["second_coder"].fillna("").ne("").sum())
     lines = ["# Framing model card", "",
              f"Method: `{method}`: the average of a logistic regression on the standardised passage embedding, "
              "a logistic regression on character 2-5-gram TF-IDF (both class-balanced) and the codebook's lexicon "
@@ -262,8 +265,8 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
              "|---|" + "---|" * len(counts.columns),
              *[f"| {source} | " + " | ".join(str(int(v)) for v in row) + " |" for source, row in counts.iterrows()], "",
              "Gold standard: real passages of Mexican, Colombian and US coverage in Spanish and English, coded "
-             "against `codebook.yaml` by AI-agent coders of the team (not human annotators), 332 double-coded "
-             "blind; seeds: the project's five seed articles; codebook: team-written examples; offtopic: BBC News "
+             "against `codebook.yaml` by AI-agent coders of the team (not human annotators), "
+             f"{n_double:,} double-coded blind; seeds: the project's five seed articles; codebook: team-written examples; offtopic: BBC News "
              "and AG News passages, `neither` by construction.", ""]
     if validation is not None:
         m = validation["metrics"]
