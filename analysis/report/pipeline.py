@@ -222,12 +222,11 @@ class Analysis:
         passages = self.load_corpus().passages
         texts, ids = passages["text"].tolist(), passages["passage_id"].tolist()
         reason = "no saved topic model with these settings"
-        if model is not None and saved.get("fit") != fit_fp:
+        changed = model is None or saved.get("fit") != fit_fp
+        if model is not None and changed:
             reason = model.extension_refusal(texts, ids)
             if reason is None:
                 model.extend(texts, self.embeddings(), passage_ids=ids)
-                model.save(folder)
-                stamp.write_text(json.dumps({"settings": settings_fp, "fit": fit_fp}) + "\n", encoding="utf-8")
             else:
                 model = None
         if model is None:
@@ -235,6 +234,7 @@ class Analysis:
             model.fit(texts, self.embeddings(), passage_ids=ids)
             model.run_record_["update"] = {"mode": "fitted", "fitted_passages": len(ids), "reason": reason,
                                            "note": f"topics fitted on {len(ids):,} passages ({reason})"}
+        if changed:  # fitted or extended: saved with the corpus it now holds
             model.save(folder)
             stamp.write_text(json.dumps({"settings": settings_fp, "fit": fit_fp}) + "\n", encoding="utf-8")
         path = self.topic_names_file()

@@ -215,19 +215,23 @@ _SECTIONS: dict[str, Callable[[Analysis], dict[str, FigureSpec]]] = {
 FORMATS = ("png", "svg", "pdf")
 
 
+def _files_hash(paths, *versions: str) -> str:
+    """Hash of library versions and the bytes of ``paths``."""
+    digest = hashlib.sha256(" ".join(versions).encode())
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def _code_version() -> str:
     """Hash of the code and style that draw the figures and build the report tables."""
     import matplotlib
 
     package = Path(__file__).parents[1]
-    digest = hashlib.sha256(matplotlib.__version__.encode())
-    files = [package / "report" / "render.py", package / "report" / "tables.py",
-             *sorted((package / "figures").glob("*.py")), package / "figures" / "analysis.mplstyle",
-             package / "framing" / "frames.py"]
-    for path in files:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _files_hash([package / "report" / "render.py", package / "report" / "tables.py",
+                        *sorted((package / "figures").glob("*.py")), package / "figures" / "analysis.mplstyle",
+                        package / "framing" / "frames.py"], matplotlib.__version__)
 
 
 @lru_cache(maxsize=None)
@@ -238,12 +242,10 @@ def _figure_code(module: str) -> str:
     import matplotlib
 
     figures = Path(fg.__file__).parent
-    digest = hashlib.sha256(f"{matplotlib.__version__} {fontTools.version}".encode())
     shared = ("style.py", "drawing.py", "save.py", "analysis.mplstyle")
-    for path in (Path(sys.modules[module].__file__), *(figures / name for name in shared),
-                 Path(fg.__file__).parents[1] / "framing" / "frames.py"):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _files_hash([Path(sys.modules[module].__file__), *(figures / name for name in shared),
+                        Path(fg.__file__).parents[1] / "framing" / "frames.py"],
+                       matplotlib.__version__, fontTools.version)
 
 
 def table_hash(table: pd.DataFrame) -> str:

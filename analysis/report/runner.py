@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .cache import fingerprint, inputs_fingerprint
 from .notes import WARNINGS_FILE
 from .outputs import LEDGER, Products, check_out_dir
 from .settings import Settings
@@ -298,10 +299,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
-def _digest(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def _files_digest(paths: Sequence[Path], root: Path) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -327,13 +324,12 @@ def _code_and_versions() -> str:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return _digest(_files_digest(files, package), versions, sys.version)
+    return fingerprint(_files_digest(files, package), versions, sys.version)
 
 
 def _external_inputs(corpus: Path, out: Path, settings: Settings) -> str:
     """Hash of what a run reads from outside the notebooks: the package and libraries, the corpus
     files (names, sizes, modification times), the topic names file and the framing model."""
-    from .cache import inputs_fingerprint
     from .pipeline import project_path
 
     names = ([project_path(settings.topic_names)] if settings.topic_names else
@@ -343,7 +339,7 @@ def _external_inputs(corpus: Path, out: Path, settings: Settings) -> str:
     if settings.framing_model:
         folder = project_path(settings.framing_model)
         model = sorted(p for p in folder.rglob("*") if p.is_file())
-    return _digest(_code_and_versions(), inputs_fingerprint(corpus),
+    return fingerprint(_code_and_versions(), inputs_fingerprint(corpus),
                    [(str(p), p.read_bytes().decode("utf-8", "replace")) for p in names],
                    _files_digest(model, project_path(settings.framing_model)) if model else None)
 
@@ -351,7 +347,7 @@ def _external_inputs(corpus: Path, out: Path, settings: Settings) -> str:
 def notebook_key(path: Path, parameters: dict[str, Any], kernel_name: str, inputs: str) -> str:
     """What a notebook's results depend on: its source, its parameters, the kernel and ``inputs``
     (a hash of the code, the libraries and the run's outside inputs)."""
-    return _digest("notebook/1", path.name, hashlib.sha256(path.read_bytes()).hexdigest(), parameters,
+    return fingerprint("notebook/1", path.name, hashlib.sha256(path.read_bytes()).hexdigest(), parameters,
                    kernel_name, inputs)
 
 
