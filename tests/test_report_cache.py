@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import pandas as pd
 
@@ -33,6 +34,33 @@ def test_a_stage_is_built_once_per_fingerprint_and_recorded(tmp_path):
     cache.run("demo", "fp-2", build, load, files=lambda r: r.get("files", []))
     assert len(calls) == 3  # a saved file went missing
     assert cache.fingerprints("demo", "never-ran") == ["fp-2", None] and cache.record("never-ran") == {}
+
+
+def test_a_stage_reused_from_the_cache_raises_the_warnings_its_build_raised(tmp_path):
+    from analysis.topics import TopicModelWarning
+
+    cache, calls = StageCache(tmp_path / "state"), []
+
+    def build():
+        calls.append(1)
+        warnings.warn("fell back to k-means", TopicModelWarning)
+        warnings.warn("fell back to k-means", TopicModelWarning)  # the same warning is recorded once
+        warnings.warn("encoder mismatch", RuntimeWarning)
+        return {}
+
+    for _ in range(3):  # built once, then reused twice: the warnings come every time
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            cache.run("topics", "fp", build, lambda record: record)
+        assert [(w.category, str(w.message)) for w in caught] == [
+            (TopicModelWarning, "fell back to k-means"), (RuntimeWarning, "encoder mismatch")]
+    assert len(calls) == 1
+    assert cache.record("topics")["warnings"] == [{"category": "TopicModelWarning", "message": "fell back to k-means"},
+                                                  {"category": "RuntimeWarning", "message": "encoder mismatch"}]
+    with warnings.catch_warnings(record=True) as caught:  # a filter the user set still applies
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cache.run("topics", "fp", build, lambda record: record)
+    assert [str(w.message) for w in caught] == ["fell back to k-means"]
 
 
 def test_fingerprints_follow_their_parts_and_the_files():

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +59,25 @@ def plain_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def _no_files(record: dict[str, Any]) -> Iterable[Path]:
     return ()
+
+
+def _warning_class(name: str) -> type[Warning]:
+    """The warning class called ``name``: a built-in one or one of this package's; UserWarning otherwise."""
+    import builtins
+
+    found = getattr(builtins, name, None)
+    if isinstance(found, type) and issubclass(found, Warning):
+        return found
+    from ..topics.base import TopicModelWarning
+
+    return TopicModelWarning if name == TopicModelWarning.__name__ else UserWarning
+
+
+def _warn_again(said: Iterable[dict[str, str]]) -> None:
+    """Raise the recorded warnings again, through the filters in force but without the
+    once-per-location registry (a stage's warning would otherwise be shown only once per kernel)."""
+    for w in said:
+        warnings.warn_explicit(w["message"], _warning_class(w["category"]), __file__, 0, registry={})
 
 
 class StageCache:
@@ -111,12 +131,21 @@ class StageCache:
         Returns
         -------
         What ``load`` returns.
+
+        Warnings raised while building are kept in the record (``"warnings"``) and raised again
+        each time the stage is reused, so a run that loads a stage reports what building it said.
         """
         if not self.fresh(stage, fingerprint, files):
             start = time.perf_counter()
-            info = build()
-            self.mark(stage, fingerprint, **info, seconds=time.perf_counter() - start)
-        return load(self.record(stage))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                info = build()
+            said = [{"category": w.category.__name__, "message": str(w.message)} for w in caught]
+            said = [dict(pair) for pair in dict.fromkeys(tuple(w.items()) for w in said)]
+            self.mark(stage, fingerprint, **info, seconds=time.perf_counter() - start, warnings=said)
+        record = self.record(stage)
+        _warn_again(record.get("warnings", []))
+        return load(record)
 
     def mark(self, stage: str, fingerprint: str, **info: Any) -> None:
         """Write the record of ``stage``: its fingerprint and ``info``."""
