@@ -61,6 +61,10 @@ def _no_files(record: dict[str, Any]) -> Iterable[Path]:
     return ()
 
 
+#: Warnings Python does not show unless asked (its default filters): not kept in a stage's record.
+_SILENT_BY_DEFAULT = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+
+
 def _warning_class(name: str) -> type[Warning]:
     """The warning class called ``name``: a built-in one or one of this package's; UserWarning otherwise."""
     import builtins
@@ -140,7 +144,8 @@ class StageCache:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 info = build()
-            said = [{"category": w.category.__name__, "message": str(w.message)} for w in caught]
+            said = [{"category": w.category.__name__, "message": str(w.message)} for w in caught
+                    if not issubclass(w.category, _SILENT_BY_DEFAULT)]
             said = [dict(pair) for pair in dict.fromkeys(tuple(w.items()) for w in said)]
             self.mark(stage, fingerprint, **info, seconds=time.perf_counter() - start, warnings=said)
         record = self.record(stage)
