@@ -584,3 +584,26 @@ def test_topic_names_files_name_and_merge(tmp_path):
     bad.write_text("topic,name\nfirst,x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="is not a topic number"):
         read_topic_names(bad)
+
+
+def test_a_topic_holding_nine_tenths_of_the_corpus_is_announced_and_recorded():
+    from analysis.topics.model import DOMINANT_TOPIC_SHARE
+
+    texts, emb, truth = make_corpus(400)
+    keep = np.concatenate([np.flatnonzero(truth == 0)] + [np.flatnonzero(truth == t)[:8] for t in (1, 2, 3)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = TopicModel(random_state=0).fit([texts[i] for i in keep], emb[keep])
+    share = model.run_record_["largest_topic_share"]
+    assert model.run_record_["method"] == "hdbscan" and share >= DOMINANT_TOPIC_SHARE
+    said = [str(w.message) for w in caught if issubclass(w.category, TopicModelWarning)]
+    assert len(said) == 1 and f"one topic holds {share:.1%}" in said[0] and "min_topic_size" in said[0]
+
+
+def test_balanced_themes_raise_no_dominant_topic_warning(large):
+    texts, emb, _ = large
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = TopicModel(random_state=0).fit(texts, emb)
+    assert model.run_record_["largest_topic_share"] < 0.5
+    assert not [w for w in caught if issubclass(w.category, TopicModelWarning)]
