@@ -38,8 +38,10 @@ __all__ = ["EVIDENCE_COLUMNS", "article_frames", "display_titles", "evidence_tab
            "topics_over_time", "topics_per_class"]
 
 
-def _ci(samples: np.ndarray) -> tuple[float, float]:
-    return float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5))
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values in groupby's order (sorted) and each row's position among them."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.asarray(uniques, dtype=object), codes
 
 
 def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1000,
@@ -69,22 +71,35 @@ def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1
     if table.empty:
         raise ValueError("no passages to summarise")
     rng = np.random.default_rng(random_state)
+    kept = table.dropna(subset=[by])
+    groups, group_of = _sorted_codes(kept[by])
+    articles, article_of = _sorted_codes(kept["article_id"])
+    labels = kept["label"].to_numpy(dtype=object)
+    passage_values = np.column_stack([*((labels == f).astype(float) for f in FRAMES),
+                                      kept["stance"].to_numpy(float), np.ones(len(kept))])
+    order = np.argsort(group_of, kind="stable")  # each group's passages, in table order
+    bounds = np.searchsorted(group_of[order], np.arange(len(groups) + 1))
     rows = []
-    for group, part in table.dropna(subset=[by]).groupby(by, sort=True):
-        onehot = np.column_stack([(part["label"] == f).to_numpy(float) for f in FRAMES])
-        values = np.column_stack([onehot, part["stance"].to_numpy(float), np.ones(len(part))])
-        if by != "article_id":  # cluster bootstrap over articles: sum passages per article first
-            values = pd.DataFrame(values).groupby(part["article_id"].to_numpy()).sum().to_numpy()
+    for g, group in enumerate(groups):
+        rows_of = order[bounds[g]:bounds[g + 1]]
+        values = passage_values[rows_of]
+        own_articles = article_of[rows_of]
+        if by != "article_id":  # cluster bootstrap over articles: sum passages per article first (sorted by id)
+            ids, inverse = np.unique(own_articles, return_inverse=True)
+            summed = np.zeros((len(ids), values.shape[1]))
+            np.add.at(summed, inverse, values)
+            values = summed
         idx = rng.integers(0, len(values), (n_boot, len(values)))
         sums = values[idx].sum(axis=1)  # (n_boot, n_frames + 2)
         boot = sums[:, :-1] / sums[:, -1:]
+        low, high = np.percentile(boot, [2.5, 97.5], axis=0)
         point = values.sum(axis=0)
-        row = {"group": group, "n_passages": int(point[-1]), "n_articles": int(part["article_id"].nunique())}
+        row = {"group": group, "n_passages": int(point[-1]), "n_articles": int(len(np.unique(own_articles)))}
         for i, frame in enumerate(FRAMES):
             row[f"share_{frame}"] = point[i] / point[-1]
-            row[f"share_{frame}_low"], row[f"share_{frame}_high"] = _ci(boot[:, i])
+            row[f"share_{frame}_low"], row[f"share_{frame}_high"] = float(low[i]), float(high[i])
         row["stance"] = point[len(FRAMES)] / point[-1]
-        row["stance_low"], row["stance_high"] = _ci(boot[:, len(FRAMES)])
+        row["stance_low"], row["stance_high"] = float(low[len(FRAMES)]), float(high[len(FRAMES)])
         if by != "article_id" and len(values) < 2:  # one article: resampling articles cannot vary
             for key in [k for k in row if k.endswith(("_low", "_high"))]:
                 row[key] = np.nan
@@ -143,17 +158,21 @@ def evidence_table(table: pd.DataFrame) -> pd.DataFrame:
     whole passage; evidence the codebook indicator phrases found in it.
     """
     titles = display_titles(table)
-    rows = []
-    for article_id, part in table.groupby("article_id", sort=True):
-        for side, column in (("most militarized", "p_militarization"), ("most root-cause", "p_root_cause")):
-            best = part.loc[part[column].idxmax()]
-            rows.append({"article_id": article_id, "title": titles.get(article_id, ""),
-                         "source": best.get("source", ""), "date": best.get("date", pd.NaT), "side": side,
-                         "passage_id": best["passage_id"], "label": best["label"],
-                         "p_militarization": float(best["p_militarization"]),
-                         "p_root_cause": float(best["p_root_cause"]), "stance": float(best["stance"]),
-                         "evidence": best["evidence"], "text": best["text"]})
-    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+    if table.empty:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    sides = []
+    for rank, (side, column) in enumerate((("most militarized", "p_militarization"), ("most root-cause", "p_root_cause"))):
+        best = table.loc[table.groupby("article_id", sort=True)[column].idxmax()]  # the first passage at the maximum
+        sides.append(pd.DataFrame({
+            "article_id": best["article_id"].to_numpy(), "title": best["article_id"].map(titles).fillna("").to_numpy(),
+            "source": best["source"].to_numpy() if "source" in best else "",
+            "date": best["date"].to_numpy() if "date" in best else pd.NaT, "side": side,
+            "passage_id": best["passage_id"].to_numpy(), "label": best["label"].to_numpy(),
+            "p_militarization": best["p_militarization"].to_numpy(float),
+            "p_root_cause": best["p_root_cause"].to_numpy(float), "stance": best["stance"].to_numpy(float),
+            "evidence": best["evidence"].to_numpy(), "text": best["text"].to_numpy(), "_rank": rank}))
+    out = pd.concat(sides, ignore_index=True).sort_values(["article_id", "_rank"], kind="stable")
+    return out.drop(columns="_rank").reset_index(drop=True)[EVIDENCE_COLUMNS]
 
 
 def topic_frame_table(table: pd.DataFrame) -> pd.DataFrame:
