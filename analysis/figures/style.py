@@ -12,6 +12,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from weakref import WeakKeyDictionary
@@ -274,10 +275,15 @@ def restart_layout(fig: Figure) -> None:
 
 def text_width(text: str, fontsize: float) -> float:
     """Width in inches of the longest line of ``text`` in the house font at ``fontsize``."""
-    font = FontProperties(family=STYLE_FONT)
-    # a blank line has no glyphs to measure (and TextPath fails on it): it is zero wide
-    return max(TextPath((0, 0), line, size=fontsize, prop=font).get_extents().width if line.strip() else 0.0
-               for line in text.split("\n")) / 72
+    return max(_line_width(line, float(fontsize)) for line in str(text).split("\n")) / 72
+
+
+@lru_cache(maxsize=8192)
+def _line_width(line: str, fontsize: float) -> float:
+    """Width in points of one line (glyph outlines are slow to build: each line is measured once)."""
+    if not line.strip():  # a blank line has no glyphs to measure (and TextPath fails on it): it is zero wide
+        return 0.0
+    return TextPath((0, 0), line, size=fontsize, prop=FontProperties(family=STYLE_FONT)).get_extents().width
 
 
 def legend_columns(labels: Sequence[str], available: float) -> int:
