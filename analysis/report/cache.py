@@ -144,9 +144,9 @@ class StageCache:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 info = build()
-            said = [{"category": w.category.__name__, "message": str(w.message)} for w in caught
-                    if not issubclass(w.category, _SILENT_BY_DEFAULT)]
-            said = [dict(pair) for pair in dict.fromkeys(tuple(w.items()) for w in said)]
+            pairs = dict.fromkeys((w.category.__name__, str(w.message)) for w in caught
+                                  if not issubclass(w.category, _SILENT_BY_DEFAULT))  # each once, in order
+            said = [{"category": category, "message": message} for category, message in pairs]
             self.mark(stage, fingerprint, **info, seconds=time.perf_counter() - start, warnings=said)
         record = self.record(stage)
         _warn_again(record.get("warnings", []))

@@ -73,7 +73,7 @@ def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1
     rng = np.random.default_rng(random_state)
     kept = table.dropna(subset=[by])
     groups, group_of = _sorted_codes(kept[by])
-    articles, article_of = _sorted_codes(kept["article_id"])
+    article_of = _sorted_codes(kept["article_id"])[1]
     labels = kept["label"].to_numpy(dtype=object)
     passage_values = np.column_stack([*((labels == f).astype(float) for f in FRAMES),
                                       kept["stance"].to_numpy(float), np.ones(len(kept))])
@@ -83,9 +83,8 @@ def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1
     for g, group in enumerate(groups):
         rows_of = order[bounds[g]:bounds[g + 1]]
         values = passage_values[rows_of]
-        own_articles = article_of[rows_of]
-        if by != "article_id":  # cluster bootstrap over articles: sum passages per article first (sorted by id)
-            ids, inverse = np.unique(own_articles, return_inverse=True)
+        ids, inverse = np.unique(article_of[rows_of], return_inverse=True)  # the group's articles, sorted by id
+        if by != "article_id":  # cluster bootstrap over articles: sum passages per article first
             summed = np.zeros((len(ids), values.shape[1]))
             np.add.at(summed, inverse, values)
             values = summed
@@ -94,7 +93,7 @@ def frame_shares(table: pd.DataFrame, by: str = "article_id", *, n_boot: int = 1
         boot = sums[:, :-1] / sums[:, -1:]
         low, high = np.percentile(boot, [2.5, 97.5], axis=0)
         point = values.sum(axis=0)
-        row = {"group": group, "n_passages": int(point[-1]), "n_articles": int(len(np.unique(own_articles)))}
+        row = {"group": group, "n_passages": int(point[-1]), "n_articles": len(ids)}
         for i, frame in enumerate(FRAMES):
             row[f"share_{frame}"] = point[i] / point[-1]
             row[f"share_{frame}_low"], row[f"share_{frame}_high"] = float(low[i]), float(high[i])
