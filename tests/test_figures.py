@@ -274,6 +274,25 @@ def test_topic_map_labels_each_topic_at_its_median_and_greys_outliers():
     assert np.allclose(anchor, centre)
 
 
+def test_crowded_topic_map_labels_end_apart_and_inside_the_axes():
+    rng = np.random.default_rng(0)
+    n_topics = 8  # every topic's median within a small patch: the labels start on top of each other
+    passages = pd.DataFrame({"x": rng.normal(0, 0.05, 40 * n_topics), "y": rng.normal(0, 0.05, 40 * n_topics),
+                             "topic": np.repeat(np.arange(n_topics), 40)})
+    passages["label"] = [f"{t}_word{t}_other{t}" for t in passages["topic"]]
+    passages.loc[0, ["x", "y"]] = [10.0, 10.0]  # one far point stretches the axes
+    fig = figures.plot_topic_map(passages)
+    (ax,) = main_axes(fig)
+    fig.draw_without_rendering()
+    boxes = [t.get_window_extent() for t in ax.texts if t.get_bbox_patch() is not None]
+    assert len(boxes) == n_topics
+    frame = ax.get_window_extent()
+    assert all(frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 and frame.y0 - 1 <= b.y0 and b.y1 <= frame.y1 + 1
+               for b in boxes)
+    overlaps = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+    assert overlaps == []
+
+
 def test_topic_share_over_time_draws_a_line_per_topic_or_bars_for_one_period():
     fig = figures.plot_topic_share_over_time(topic_time_table())
     (ax,) = main_axes(fig)

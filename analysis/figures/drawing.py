@@ -37,7 +37,9 @@ def place_labels(ax: Axes, labels: list[Annotation], *, passes: int = 50) -> Non
     """Move annotations (in points from their anchors) so they do not overlap or leave ``ax``.
 
     Overlapping labels are pushed apart vertically; a label reaching past the axes is pulled back
-    inside. Works in display space after one draw, so it follows the final layout.
+    inside. Works in display space after one draw, so it follows the final layout: each label's box
+    is measured once, and since an offset in points moves the box by the same amount on the canvas,
+    the boxes are then moved arithmetically and the offsets set once at the end.
     """
     if not labels:
         return
@@ -46,37 +48,43 @@ def place_labels(ax: Axes, labels: list[Annotation], *, passes: int = 50) -> Non
     to_points = 72 / fig.dpi
     pad = 2.5 / to_points  # the label's box reaches about 2.5 points past its text
     frame = ax.get_window_extent()
+    # x0, y0, x1, y1 of each padded box, in display pixels
+    boxes = [list(label.get_window_extent().padded(pad).extents) for label in labels]
+    moves = [[0.0, 0.0] for _ in labels]
 
-    def box(label: Annotation):
-        return label.get_window_extent().padded(pad)
-
-    def shift(label: Annotation, dx: float, dy: float) -> None:
-        x, y = label.xyann
-        label.xyann = (x + dx * to_points, y + dy * to_points)
+    def shift(k: int, dx: float, dy: float) -> None:
+        b = boxes[k]
+        b[0] += dx
+        b[2] += dx
+        b[1] += dy
+        b[3] += dy
+        moves[k][0] += dx
+        moves[k][1] += dy
 
     for _ in range(passes):
         moved = False
-        for label in labels:
-            b = box(label)
-            dx = max(0.0, frame.x0 - b.x0) - max(0.0, b.x1 - frame.x1)
-            dy = max(0.0, frame.y0 - b.y0) - max(0.0, b.y1 - frame.y1)
+        for k, b in enumerate(boxes):
+            dx = max(0.0, frame.x0 - b[0]) - max(0.0, b[2] - frame.x1)
+            dy = max(0.0, frame.y0 - b[1]) - max(0.0, b[3] - frame.y1)
             if abs(dx) > 0.5 or abs(dy) > 0.5:
-                shift(label, dx, dy)
+                shift(k, dx, dy)
                 moved = True
-        boxes = [box(label) for label in labels]
-        for i in range(len(labels)):
-            for j in range(i + 1, len(labels)):
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
                 a, b = boxes[i], boxes[j]
-                if a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0:
+                if a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]:
                     continue
-                step = (min(a.y1, b.y1) - max(a.y0, b.y0)) / 2 + 1
-                upper, lower = (i, j) if a.y0 + a.y1 >= b.y0 + b.y1 else (j, i)
-                shift(labels[upper], 0.0, step)
-                shift(labels[lower], 0.0, -step)
-                boxes[upper], boxes[lower] = box(labels[upper]), box(labels[lower])
+                step = (min(a[3], b[3]) - max(a[1], b[1])) / 2 + 1
+                upper, lower = (i, j) if a[1] + a[3] >= b[1] + b[3] else (j, i)
+                shift(upper, 0.0, step)
+                shift(lower, 0.0, -step)
                 moved = True
         if not moved:
-            return
+            break
+    for label, (dx, dy) in zip(labels, moves):
+        if dx or dy:
+            x, y = label.xyann
+            label.xyann = (x + dx * to_points, y + dy * to_points)
 
 
 def annotated_heatmap(ax: Axes, values: np.ndarray, texts: list[list[str]], *, xlabels: Sequence[str],
