@@ -154,6 +154,7 @@ class TermAnalyzer:
     def clear_memo(self) -> None:
         """Forget the remembered terms of segments (after fitting, to free memory)."""
         self._memo = {}
+        self._name_memo: dict[str, bool] = {}
 
     # -- tokenisation ------------------------------------------------------------------------
     @staticmethod
@@ -204,6 +205,14 @@ class TermAnalyzer:
         return self
 
     def _is_name(self, token: str) -> bool:
+        """Whether a word is (part of) a name; remembered per word, as the same words recur."""
+        memo = self.__dict__.setdefault("_name_memo", {})  # setdefault: analyzers pickled before it existed
+        found = memo.get(token)
+        if found is None:
+            found = memo[token] = self._decide_name(token)
+        return found
+
+    def _decide_name(self, token: str) -> bool:
         if _is_acronym(token):
             low = token.lower()
             return token in _ACRONYM_ALLOWED or (low not in self.stop_words)
