@@ -477,6 +477,19 @@ def test_cosine_neighbours_are_exact_self_first_and_repeatable():
         cosine_knn(unit[:3], 5)
 
 
+def test_umap_kernels_get_a_disk_cache_and_the_parallel_variant_does_not():
+    import umap.layouts
+
+    from analysis.topics.knn import _UMAP_KERNELS, cache_umap_kernels
+
+    cache_umap_kernels()
+    for module, name in _UMAP_KERNELS:
+        kernel = getattr(__import__(module, fromlist=[name]), name)
+        assert type(kernel._cache).__name__ != "NullCache", f"{module}.{name} compiles in every process"
+    # compiled a second time with parallel=True: it must not share the serial kernel's cache file
+    assert type(umap.layouts._nb_optimize_layout_euclidean_single_epoch_parallel._cache).__name__ == "NullCache"
+
+
 @pytest.mark.slow
 def test_large_corpus_shares_one_neighbour_graph_and_finds_the_themes():
     texts, emb, truth = make_corpus(1050)  # 4,200 passages: past UMAP's own exact-distance limit

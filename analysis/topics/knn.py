@@ -12,21 +12,63 @@ once and :func:`umap_reduce` hands it to UMAP as ``precomputed_knn``:
 A point is always its own first neighbour at distance 0 (even among exact duplicates), neighbours
 are ordered by distance then index, and the computation has no randomness, so the graph (and
 everything computed from it) is the same on every run.
+
+UMAP's own numba kernels (the layout's gradient step, the fuzzy graph, the cosine distance) are
+compiled without numba's on-disk cache, about 12 s in each new process. :func:`cache_umap_kernels`
+turns that cache on for them before their first use, so a process compiles only once per install
+(numba stores the compiled code beside the package's source, or in ``NUMBA_CACHE_DIR``; the code is
+the same compiled code, so the results are too). Where no cache folder is writable, they are
+compiled as before.
 """
 
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["EXACT_LIMIT", "UMAP_SMALL_DATA", "cosine_knn", "umap_reduce"]
+__all__ = ["EXACT_LIMIT", "UMAP_SMALL_DATA", "cache_umap_kernels", "cosine_knn", "umap_reduce"]
 
 #: Largest number of points whose neighbours are computed exactly.
 EXACT_LIMIT = 60_000
 #: Below this many points UMAP computes all pairwise distances itself and ignores a given graph.
 UMAP_SMALL_DATA = 4096
 _BLOCK = 1024
+#: UMAP's numba kernels (module, attribute) that the serial, seeded runs of the topic model call and
+#: that umap-learn compiles without a disk cache. Only the serial layout kernel: umap-learn compiles
+#: the same function a second time with ``parallel=True``, and two variants of one function must not
+#: share a cache file. (Kernels declared with a signature are compiled on import and are not listed.)
+_UMAP_KERNELS = (("umap.layouts", "clip"), ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+                 ("umap.umap_", "smooth_knn_dist"), ("umap.umap_", "compute_membership_strengths"),
+                 ("umap.utils", "fast_knn_indices"), ("umap.distances", "cosine"))
+
+
+@lru_cache(maxsize=1)
+def cache_umap_kernels() -> tuple[str, ...]:
+    """Turn on numba's disk cache for UMAP's uncached kernels; return those it now caches.
+
+    A kernel that is missing (another umap-learn), already compiled in this process, already
+    cached, or whose cache has no writable folder is left as it is.
+    """
+    import importlib
+
+    cached = []
+    for module, name in _UMAP_KERNELS:
+        try:
+            kernel = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        if not hasattr(kernel, "enable_caching") or kernel.signatures:
+            continue
+        if type(getattr(kernel, "_cache", None)).__name__ != "NullCache":
+            continue
+        try:
+            kernel.enable_caching()
+        except RuntimeError:  # numba found no writable folder for the cache
+            continue
+        cached.append(f"{module}.{name}")
+    return tuple(cached)
 
 
 def cosine_knn(unit: np.ndarray, k: int, *, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +113,7 @@ def umap_reduce(unit: np.ndarray, *, knn: tuple[np.ndarray, np.ndarray] | None, 
     """``UMAP(**params).fit_transform(unit)`` using the precomputed graph when UMAP would use one."""
     from umap import UMAP
 
+    cache_umap_kernels()
     if knn is not None and len(unit) >= UMAP_SMALL_DATA:
         params["precomputed_knn"] = (knn[0][:, : params["n_neighbors"]], knn[1][:, : params["n_neighbors"]], None)
     with warnings.catch_warnings():
