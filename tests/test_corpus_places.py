@@ -79,3 +79,18 @@ def test_the_gazetteer_is_built_once_and_matching_is_fast():
     start = time.perf_counter()
     assert {main_country(text) for text in texts} == {"Mexico"}
     assert time.perf_counter() - start < 10
+
+
+def test_country_ties_are_settled_the_same_way_in_every_process():
+    import os
+    import subprocess
+    import sys
+
+    # two ambiguous places mentioned at once, Brazil and Honduras tied: a set's order used to decide
+    text = ("The trial will cost Santa Barbara county up to $4m, officials said on Monday. "
+            "It adds costs to the city of Santa Maria, the court said.")
+    code = f"from analysis.corpus.places import country_scores, main_country; t = {text!r}; " \
+           "print(main_country(t), list(country_scores(t)))"
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(seen) == 1, seen

@@ -402,7 +402,8 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         part = body if weight <= 1.0 and position >= _LEAD_CHARS else lead
         part[best.code] += weight * _weight(best)
     # mentions further down count with diminishing returns, so a long story is still filed by its lead
-    found = sorted(set(lead) | set(body), key=lambda code: first[code])  # first mentioned first, for ties
+    # first mentioned first, for ties; then by code, as sets iterate in an order that changes per process
+    found = sorted(set(lead) | set(body), key=lambda code: (first[code], code))
     return {code: lead.get(code, 0.0) + _BODY_SCALE * math.log1p(body.get(code, 0.0) / _BODY_SCALE) for code in found}
 
 

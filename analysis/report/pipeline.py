@@ -148,7 +148,7 @@ class Analysis:
             from ..corpus import CorpusError
 
             raise CorpusError(f"corpus path '{self.corpus}' does not exist (looked at {self.corpus_path})")
-        return fingerprint("corpus/2", inputs_fingerprint(self.corpus_path), self.settings.load_options())
+        return fingerprint("corpus/3", inputs_fingerprint(self.corpus_path), self.settings.load_options())
 
     def load_corpus(self) -> Corpus:
         """Articles, passages and the manifest of every input (cached under ``tables/``)."""
