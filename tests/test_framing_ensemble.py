@@ -63,3 +63,18 @@ def test_the_temperature_is_fitted_on_inner_folds_and_saved(tmp_path):
     model.save(tmp_path / "m")
     again = FramingClassifier.load(tmp_path / "m")
     assert again.scorer_.temperature_ == pytest.approx(model.scorer_.temperature_)
+
+
+def test_word_wise_char_counts_equal_the_vectorizer_transform():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.framing.ensemble import _word_wise_counts
+
+    train = ["La Marina aseguró 2 toneladas de cocaína en el puerto", "Poverty drives youth recruitment by gangs",
+             "troops  were deployed\tto the border", "a"]
+    counter = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True).fit(train)
+    texts = [*train, "  Militarización\tDEL   Ejército\n\nİstanbul ﬁnal a", "", "x", "Ǆemal\u00a0nbsp\u2029para ab ab ab"]
+    expected = counter.transform(texts).astype(np.float64).tocsr()
+    got = _word_wise_counts(counter, counter.vocabulary_, texts)
+    assert got.shape == expected.shape
+    assert (got != expected).nnz == 0 and got.sum() == expected.sum() > 0

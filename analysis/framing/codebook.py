@@ -7,6 +7,7 @@ are counted here, on accent- and case-folded text.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -54,10 +55,15 @@ def codebook_examples(codebook: dict[str, Any] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "label", "source"])
 
 
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """Every combining code point (``unicodedata.combining`` non-zero), for ``str.translate`` to drop."""
+    return dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
+
+
 def _fold(text: str) -> str:
     """Lower-case and strip accents so that 'militarización' matches 'militarizacion'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", text.lower()).translate(_combining_marks())
 
 
 def _phrase_pattern(phrases) -> re.Pattern | None:
