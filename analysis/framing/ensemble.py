@@ -40,10 +40,9 @@ def _word_wise_counts(counter, vocabulary: dict[str, int], texts) -> "sparse.csr
             found += ids
         lengths.append(len(found) - start)
     rows = np.repeat(np.arange(len(lengths)), lengths)
-    counts = sparse.csr_matrix((np.ones(len(found)), (rows, np.asarray(found, dtype=np.int64))),
-                               shape=(len(lengths), len(vocabulary)))
-    counts.sum_duplicates()
-    return counts
+    # built from (row, column) pairs, so repeated n-grams are summed into counts
+    return sparse.csr_matrix((np.ones(len(found)), (rows, np.asarray(found, dtype=np.int64))),
+                             shape=(len(lengths), len(vocabulary)))
 
 
 class EnsembleScorer(_Scorer):

@@ -149,11 +149,11 @@ class TermAnalyzer:
         self.stop_words = frozenset(w.lower() for w in (STOP_WORDS if stop_words is None else stop_words))
         self.names_: frozenset[str] = frozenset()
         self.name_starts_: frozenset[tuple[str, str]] = frozenset()
-        self._memo: dict[str, tuple[str, ...]] = {}
+        self.clear_memo()
 
     def clear_memo(self) -> None:
-        """Forget the remembered terms of segments (after fitting, to free memory)."""
-        self._memo = {}
+        """Forget the remembered terms of segments and names of words (after fitting, to free memory)."""
+        self._memo: dict[str, tuple[str, ...]] = {}
         self._name_memo: dict[str, bool] = {}
 
     # -- tokenisation ------------------------------------------------------------------------
@@ -206,10 +206,9 @@ class TermAnalyzer:
 
     def _is_name(self, token: str) -> bool:
         """Whether a word is (part of) a name; remembered per word, as the same words recur."""
-        memo = self.__dict__.setdefault("_name_memo", {})  # setdefault: analyzers pickled before it existed
-        found = memo.get(token)
+        found = self._name_memo.get(token)
         if found is None:
-            found = memo[token] = self._decide_name(token)
+            found = self._name_memo[token] = self._decide_name(token)
         return found
 
     def _decide_name(self, token: str) -> bool:
