@@ -1,0 +1,63 @@
+"""Tests of analysis.report.workbook: every Parquet table of a run as one sheet of tables.xlsx."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis.report import workbook
+from analysis.report.workbook import write_workbook
+
+
+def _tables(folder):
+    folder.mkdir()
+    messy = pd.DataFrame({
+        "passage_id": ["p1", "p2", "p3"],
+        "text": ["plain", "bell\x07 and\x0b vertical tab", None],
+        "words": [["cocaine", "port"], [], ["navy"]],
+        "p": [0.25, np.nan, 1.0],
+        "n": pd.array([3, None, 5], dtype="Int64"),
+        "flag": [True, False, True],
+        "date": pd.to_datetime(["2026-03-04 10:30", None, "2025-12-05 00:00"]).tz_localize("UTC"),
+    })
+    messy.to_parquet(folder / "passage_frames.parquet")
+    pd.DataFrame({"topic": [0, 1], "label": ["port | cocaine", "navy | strikes"]}).to_parquet(
+        folder / "topic_info.parquet")
+    return folder
+
+
+def test_every_table_is_a_sheet_with_its_values_as_pandas_reads_them(tmp_path):
+    tables = _tables(tmp_path / "tables")
+    path = write_workbook(tables)
+    assert path == tables / "tables.xlsx" and not (tables / "tables.xlsx.partial").exists()
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["contents", "passage_frames", "topic_info"]
+    sheet = book["passage_frames"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("passage_id", "text", "words", "p", "n", "flag", "date")
+    assert all(cell.font.b for cell in sheet[1]) and sheet.freeze_panes == "A2"
+    assert rows[1] == ("p1", "plain", "cocaine; port", 0.25, 3, True, dt.datetime(2026, 3, 4, 10, 30))
+    assert rows[2] == ("p2", "bell and vertical tab", None, None, None, False, None)  # illegal characters dropped
+    assert rows[3][:3] == ("p3", None, "navy") and rows[3][6] == dt.datetime(2025, 12, 5)
+    contents = pd.read_excel(path, sheet_name="contents").fillna("")
+    assert contents.to_dict("records") == [
+        {"table": "passage_frames", "sheet": "passage_frames", "rows": 3, "columns": 7, "note": ""},
+        {"table": "topic_info", "sheet": "topic_info", "rows": 2, "columns": 2, "note": ""}]
+
+
+def test_a_table_longer_than_a_sheet_is_cut_and_says_so(tmp_path, monkeypatch):
+    tables = _tables(tmp_path / "tables")
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 2)
+    path = write_workbook(tables)
+    assert openpyxl.load_workbook(path)["passage_frames"].max_row == 3  # header and two rows
+    note = pd.read_excel(path, sheet_name="contents").set_index("table").loc["passage_frames", "note"]
+    assert "first 2 rows" in note and "passage_frames.csv has all 3" in note
+
+
+def test_a_folder_without_tables_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no .parquet tables"):
+        write_workbook(tmp_path)
