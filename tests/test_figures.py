@@ -631,3 +631,31 @@ def test_save_figure_embeds_lean_but_complete_font_subsets_in_pdf(tmp_path):
             assert ours["hmtx"][glyph] == theirs["hmtx"][glyph], glyph
             assert ours["glyf"][glyph].getCoordinates(ours["glyf"])[0] == \
                 theirs["glyf"][glyph].getCoordinates(theirs["glyf"])[0], glyph
+
+
+# ---------------------------------------------------------------------------------------------
+# Interactive figures (plotly): hover text
+# ---------------------------------------------------------------------------------------------
+
+def test_topic_map_hover_shows_title_topic_frame_outlet_date_and_the_wrapped_passage():
+    words = ("The navy seized two tonnes of cocaine off Guayaquil in a semi-submersible & the "
+             "government called it <a> victory against narco-terrorist gangs ") * 12
+    passages = pd.DataFrame({
+        "passage_id": ["p0", "p1", "p2"], "text": [words, "Short   passage\nabout ports.", ""],
+        "topic_label": ["navy | cocaine", "navy | cocaine", "ports"], "x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0],
+        "label": ["militarization", "neither", None], "source": ["El Universo", None, "AP"],
+        "date": pd.to_datetime(["2026-03-04", None, "2025-12-05"]), "title": ["Navy <b>raid</b>", None, ""]})
+    fig = figures.plot_topic_map_interactive(passages)
+    hover = {pid: text for trace in fig.data for pid, text in zip(trace.customdata, trace.hovertext)}
+    head, body = hover["p0"].split("<br><br>", 1)
+    assert head == ("<b>Navy &lt;b&gt;raid&lt;/b&gt;</b><br>topic: navy | cocaine · frame: "
+                    f"{FRAME_NAMES['militarization']} · outlet: El Universo · date: 2026-03-04")
+    lines = body.split("<br>")
+    assert len(lines) > 5 and all(len(line.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")) <= 80
+                                  for line in lines)
+    shown = " ".join(lines).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    assert shown.endswith(" …") and len(shown) <= figures.interactive.HOVER_CHARS + 1
+    assert words.startswith(shown[:-2])  # cut at a space, not inside a word
+    assert "narco-terrorist" in shown  # broken at spaces only
+    assert hover["p1"] == "topic: navy | cocaine · frame: Neither · outlet: (unknown) · date: undated<br><br>Short passage about ports."
+    assert hover["p2"].endswith("outlet: AP · date: 2025-12-05<br><br>(empty)") and "frame: (not framed)" in hover["p2"]

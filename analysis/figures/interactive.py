@@ -35,31 +35,37 @@ __all__ = ["HOVER_CHARS", "plot_passage_browser", "plot_topic_map_interactive"]
 HOVER_CHARS = 600
 
 
+#: Hover text is wrapped at 80 characters, at spaces only (a word is broken only when longer than a line).
+_WRAPPER = textwrap.TextWrapper(80, break_on_hyphens=False)
+
+
 def _wrapped(text: str, limit: int | None) -> str:
     from html import escape
 
     text = " ".join(str(text).split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + " …"
-    return "<br>".join(escape(line) for line in textwrap.wrap(text, 80)) or "(empty)"
+    return "<br>".join(escape(line) for line in _WRAPPER.wrap(text)) or "(empty)"
 
 
 def _hover(table: pd.DataFrame, limit: int | None) -> list[str]:
     from html import escape
 
-    source = table["source"].fillna("").astype(str) if "source" in table else pd.Series("", index=table.index)
-    dates = pd.to_datetime(table["date"], errors="coerce") if "date" in table else pd.Series(pd.NaT, index=table.index)
-    titles = table["title"].fillna("").astype(str) if "title" in table else pd.Series("", index=table.index)
-    frames = table["label"].map(FRAME_NAMES).fillna("(not framed)") if "label" in table else None
+    n = len(table)
+    sources = table["source"].fillna("").astype(str).tolist() if "source" in table else [""] * n
+    dates = (pd.to_datetime(table["date"], errors="coerce") if "date" in table
+             else pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]"))
+    days = [f"date: {day}" for day in dates.dt.strftime("%Y-%m-%d").fillna("undated").tolist()]
+    titles = table["title"].fillna("").astype(str).tolist() if "title" in table else [""] * n
+    frames = table["label"].map(FRAME_NAMES).fillna("(not framed)").tolist() if "label" in table else None
     out = []
-    for i, row in enumerate(table.itertuples(index=False)):
-        head = f"<b>{escape(titles.iloc[i])}</b><br>" if titles.iloc[i] else ""
-        meta = [f"topic: {escape(str(row.topic_label))}"]
+    for i, (topic, text) in enumerate(zip(table["topic_label"].tolist(), table["text"].tolist())):
+        head = f"<b>{escape(titles[i])}</b><br>" if titles[i] else ""
+        meta = [f"topic: {escape(str(topic))}"]
         if frames is not None:
-            meta.append(f"frame: {frames.iloc[i]}")
-        meta += [f"outlet: {escape(source.iloc[i]) or '(unknown)'}",
-                 f"date: {dates.iloc[i]:%Y-%m-%d}" if pd.notna(dates.iloc[i]) else "date: undated"]
-        out.append(f"{head}{' · '.join(meta)}<br><br>{_wrapped(row.text, limit)}")
+            meta.append(f"frame: {frames[i]}")
+        meta += [f"outlet: {escape(sources[i]) or '(unknown)'}", days[i]]
+        out.append(f"{head}{' · '.join(meta)}<br><br>{_wrapped(text, limit)}")
     return out
 
 
