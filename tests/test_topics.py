@@ -490,6 +490,51 @@ def test_umap_kernels_get_a_disk_cache_and_the_parallel_variant_does_not():
     assert type(umap.layouts._nb_optimize_layout_euclidean_single_epoch_parallel._cache).__name__ == "NullCache"
 
 
+_IMPORT_CHECK = """
+import sys
+from analysis.topics.base import _bertopic
+BERTopic = _bertopic()[0]
+heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+assert not heavy, heavy
+import bertopic._save_utils as save_utils
+import importlib.util
+assert save_utils._has_torch == (importlib.util.find_spec("torch") is not None)
+from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+assert "transformers" not in sys.modules
+try:
+    from bertopic.representation import NoSuchThing
+except ImportError:
+    pass
+else:
+    raise AssertionError("an unknown name was found")
+if len(sys.argv) > 1:  # the deferred parts still arrive, and are the real ones
+    from bertopic.representation import TextGeneration
+    from bertopic.backend import MultiModalBackend
+    assert TextGeneration.__module__ == "bertopic.representation._textgeneration"
+    assert MultiModalBackend.__module__ == "bertopic.backend._multimodal"
+    import torch
+    assert save_utils.torch.load is torch.load
+print("ok")
+"""
+
+
+def _run_import_check(*args):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _IMPORT_CHECK, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_bertopic_is_imported_without_torch_and_transformers():
+    _run_import_check()
+
+
+@pytest.mark.slow
+def test_bertopic_parts_held_back_at_import_arrive_when_asked_for():
+    _run_import_check("resolve")
+
+
 @pytest.mark.slow
 def test_large_corpus_shares_one_neighbour_graph_and_finds_the_themes():
     texts, emb, truth = make_corpus(1050)  # 4,200 passages: past UMAP's own exact-distance limit

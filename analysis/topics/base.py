@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import sys
 import warnings
 from contextlib import contextmanager
 from typing import Any, Literal, get_args
@@ -31,12 +34,94 @@ class TopicModelWarning(Warning):
 
 
 def _bertopic():
-    """BERTopic's classes, imported without its global ``ignore UserWarning`` filter."""
+    """BERTopic's classes, imported without its global ``ignore UserWarning`` filter.
+
+    Importing ``bertopic`` also imports its optional integrations (:data:`_DEFERRED`), which pull
+    in sentence-transformers, transformers and torch: about 10 s of a new process, for parts this
+    project never uses. They are imported when first asked for instead (:func:`_import_bertopic`).
+    """
     with warnings.catch_warnings():
+        _import_bertopic()
         from bertopic import BERTopic
         from bertopic.dimensionality import BaseDimensionalityReduction
         from bertopic.vectorizers import ClassTfidfTransformer
     return BERTopic, BaseDimensionalityReduction, ClassTfidfTransformer
+
+
+#: BERTopic's optional integrations that its package imports eagerly: package -> {module: name}.
+_DEFERRED = {"bertopic.backend": {"_multimodal": "MultiModalBackend"},
+             "bertopic.representation": {"_textgeneration": "TextGeneration",
+                                         "_zeroshot": "ZeroShotClassification",
+                                         "_visual": "VisualRepresentation"}}
+
+
+class _DeferOptional:
+    """An import hook, present only while ``bertopic`` is imported, that holds back the
+    :data:`_DEFERRED` modules and the ``import torch`` of ``bertopic._save_utils``."""
+
+    def __init__(self) -> None:
+        self.held = {f"{package}.{module}" for package, modules in _DEFERRED.items() for module in modules}
+
+    def find_spec(self, name, path=None, target=None):
+        if name in self.held or (name == "torch" and self._from_save_utils()):
+            raise ModuleNotFoundError(f"{name} is imported when first used", name=name)
+        return None
+
+    @staticmethod
+    def _from_save_utils() -> bool:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_globals.get("__name__") == "bertopic._save_utils":
+                return True
+            frame = frame.f_back
+        return False
+
+
+class _Later:
+    """A module imported on first attribute access (``bertopic._save_utils.torch``)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+def _import_bertopic() -> None:
+    """Import ``bertopic`` with its :data:`_DEFERRED` parts (and torch) imported on first use.
+
+    Afterwards ``bertopic.representation.TextGeneration`` and the rest import their module when
+    first read, and BERTopic's save/load finds torch if it is installed: nothing is lost, only
+    moved to when it is needed. A process that imported ``bertopic`` already is left as it is.
+    """
+    if "bertopic" in sys.modules:
+        return
+    hook = _DeferOptional()
+    sys.meta_path.insert(0, hook)
+    try:
+        import bertopic  # noqa: F401
+    finally:
+        sys.meta_path.remove(hook)
+    for package, modules in _DEFERRED.items():
+        namespace = vars(sys.modules[package])
+        for name in modules.values():
+            namespace.pop(name, None)  # BERTopic's "not installed" placeholder
+        namespace["__getattr__"] = _importer(package, {name: module for module, name in modules.items()})
+    save_utils = sys.modules.get("bertopic._save_utils")
+    if save_utils is not None and "torch" not in vars(save_utils):
+        save_utils.torch = _Later("torch")
+        save_utils._has_torch = importlib.util.find_spec("torch") is not None
+
+
+def _importer(package: str, modules: dict[str, str]):
+    def __getattr__(name: str):
+        if name not in modules:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{modules[name]}"), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__
 
 
 def check_choice(name: str, value: Any) -> None:

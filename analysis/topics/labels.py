@@ -323,7 +323,10 @@ class TermAnalyzer:
 
 @lru_cache(maxsize=1)
 def _coverage_class():
+    from .base import _import_bertopic
+
     with warnings.catch_warnings():  # importing BERTopic adds a global "ignore UserWarning" filter
+        _import_bertopic()
         from bertopic.representation import BaseRepresentation
 
     class CoverageRerank(BaseRepresentation):
