@@ -490,6 +490,46 @@ def test_umap_kernels_get_a_disk_cache_and_the_parallel_variant_does_not():
     assert type(umap.layouts._nb_optimize_layout_euclidean_single_epoch_parallel._cache).__name__ == "NullCache"
 
 
+_NOGIL_CHECK = """
+import numpy as np
+from umap import UMAP
+import umap.layouts
+from analysis.topics.knn import cache_umap_kernels, release_gil_in_umap_layout
+cache_umap_kernels()  # the original layout step, cached under its own name
+rng = np.random.default_rng(0)
+points = rng.normal(size=(700, 12)).astype(np.float32)
+params = dict(n_neighbors=10, n_components=2, min_dist=0.1, random_state=0, n_jobs=1)
+before = UMAP(**params).fit_transform(points)
+original = umap.layouts._nb_optimize_layout_euclidean_single_epoch
+assert not original.targetoptions.get("nogil")
+assert release_gil_in_umap_layout() and release_gil_in_umap_layout()
+kernel = umap.layouts._nb_optimize_layout_euclidean_single_epoch
+assert kernel is not original and kernel.targetoptions["nogil"] and kernel.py_func.__qualname__.endswith("_nogil")
+after = UMAP(**params).fit_transform(points)
+assert len(kernel.signatures) == 1, "the layout did not go through the nogil kernel"
+assert np.array_equal(before, after), np.abs(before - after).max()
+print("ok")
+"""
+
+
+def test_umap_layout_step_releases_the_gil_and_lays_out_the_same_points():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _NOGIL_CHECK], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_fit_with_the_map_drawn_in_a_thread_gives_the_same_model_twice():
+    texts, emb, truth = make_corpus(130)  # 520 passages: density clustering, UMAP map
+    first = TopicModel(random_state=0).fit(texts, emb)
+    second = TopicModel(random_state=0).fit(texts, emb)
+    assert first.run_record_["method"] == "hdbscan"
+    assert np.array_equal(first.layout_, second.layout_) and np.array_equal(first.topics_, second.topics_)
+    assert first.layout_.shape == (len(texts), 2) and np.isfinite(first.layout_).all()
+    assert first.run_record_["timings_s"]["layout"] > 0
+
+
 _IMPORT_CHECK = """
 import sys
 from analysis.topics.base import _bertopic

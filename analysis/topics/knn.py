@@ -19,6 +19,12 @@ turns that cache on for them before their first use, so a process compiles only 
 (numba stores the compiled code beside the package's source, or in ``NUMBA_CACHE_DIR``; the code is
 the same compiled code, so the results are too). Where no cache folder is writable, they are
 compiled as before.
+
+UMAP's serial layout step holds Python's lock while it runs, so two UMAPs in two threads take
+turns. :func:`release_gil_in_umap_layout` compiles the same function with ``nogil=True`` (under
+its own name, so that its disk cache is its own): the topic model computes the 2-D map in a
+thread while it clusters, and the two share the cores. The compiled arithmetic is the same, and
+so are the layouts.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["EXACT_LIMIT", "UMAP_SMALL_DATA", "cache_umap_kernels", "cosine_knn", "umap_reduce"]
+__all__ = ["EXACT_LIMIT", "UMAP_SMALL_DATA", "cache_umap_kernels", "cosine_knn", "release_gil_in_umap_layout",
+           "umap_reduce"]
 
 #: Largest number of points whose neighbours are computed exactly.
 EXACT_LIMIT = 60_000
@@ -42,6 +49,62 @@ _BLOCK = 1024
 _UMAP_KERNELS = (("umap.layouts", "clip"), ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
                  ("umap.umap_", "smooth_knn_dist"), ("umap.umap_", "compute_membership_strengths"),
                  ("umap.utils", "fast_knn_indices"), ("umap.distances", "cosine"))
+
+
+@lru_cache(maxsize=1)
+def release_gil_in_umap_layout() -> bool:
+    """Make umap-learn's serial layout step release Python's lock while it runs; True when it does.
+
+    The step (``umap.layouts._nb_optimize_layout_euclidean_single_epoch``) is replaced by the same
+    Python function compiled with the same options plus ``nogil=True``, under the name
+    ``..._nogil`` so that numba's disk cache keeps it apart from the original (the cache does not
+    tell compile options apart). Another umap-learn without that step is left as it is (False).
+    """
+    import types
+
+    try:
+        import numba
+        import umap.layouts as layouts
+
+        current = layouts._nb_optimize_layout_euclidean_single_epoch
+    except (ImportError, AttributeError):
+        return False
+    if getattr(current, "targetoptions", {}).get("nogil"):
+        return True
+    py_func = getattr(current, "py_func", None)
+    if py_func is None:
+        return False
+    twin = types.FunctionType(py_func.__code__, py_func.__globals__, py_func.__name__, py_func.__defaults__,
+                              py_func.__closure__)
+    twin.__qualname__ = py_func.__qualname__ + "_nogil"
+    twin.__module__ = py_func.__module__
+    kernel = numba.njit(twin, fastmath=True, parallel=False, nogil=True)
+    try:
+        kernel.enable_caching()
+    except RuntimeError:  # no writable folder for numba's cache: compiled in each process
+        pass
+    layouts._nb_optimize_layout_euclidean_single_epoch = kernel
+    return True
+
+
+#: UMAP's warnings about how the topic model calls it, not about the data: the model hands UMAP a
+#: precomputed graph without a search index ("transform will not work"; it never calls
+#: UMAP.transform) and a seed with one job.
+_UMAP_NOTICES = (".*precomputed_knn.*", ".*n_jobs value.*")
+
+
+@lru_cache(maxsize=1)
+def prepare_umap() -> None:
+    """Everything :func:`umap_reduce` sets up once per process; call it before UMAPs run in threads.
+
+    Also files :data:`_UMAP_NOTICES` as ignored, for warnings raised in umap-learn's own modules
+    only: a ``catch_warnings`` block around each UMAP would not be safe with two UMAPs in two
+    threads (it saves and restores the process's filters).
+    """
+    release_gil_in_umap_layout()
+    cache_umap_kernels()
+    for message in _UMAP_NOTICES:
+        warnings.filterwarnings("ignore", message=message, module=r"umap(\.|$)")
 
 
 @lru_cache(maxsize=1)
@@ -113,11 +176,7 @@ def umap_reduce(unit: np.ndarray, *, knn: tuple[np.ndarray, np.ndarray] | None, 
     """``UMAP(**params).fit_transform(unit)`` using the precomputed graph when UMAP would use one."""
     from umap import UMAP
 
-    cache_umap_kernels()
+    prepare_umap()
     if knn is not None and len(unit) >= UMAP_SMALL_DATA:
         params["precomputed_knn"] = (knn[0][:, : params["n_neighbors"]], knn[1][:, : params["n_neighbors"]], None)
-    with warnings.catch_warnings():
-        # "no search index, transform will not work": the topic model never calls UMAP.transform
-        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*")
-        return UMAP(**params).fit_transform(unit)
+    return UMAP(**params).fit_transform(unit)  # its notices about these settings are ignored (prepare_umap)

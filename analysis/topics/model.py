@@ -74,6 +74,7 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ from .base import (
 )
 from .curation import find_topics, merge_topics, reduce_topics, set_topic_names
 from .extension import MAX_GROWTH, extend_model, extension_refusal, text_keys
-from .knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, umap_reduce
+from .knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, prepare_umap, umap_reduce
 from .labels import (BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, bertopic_docs, coverage_reranker,
                      fit_vocabulary, term_vectorizer, topic_label)
 from .persistence import load_model, save_model
@@ -255,53 +256,61 @@ class TopicModel(BaseEstimator):
         unit = unit_rows(emb)
 
         start = time.perf_counter()
-        docs = bertopic_docs(texts)
-        analyzer = TermAnalyzer(stop_words=self._stop_words()).fit(docs)
-        vocabulary = fit_vocabulary(analyzer, docs, sizes["min_df"])
-        timings["vocabulary"] = time.perf_counter() - start
-
-        start = time.perf_counter()
         knn = None
         if n >= max(MIN_PASSAGES_FOR_DENSITY, UMAP_SMALL_DATA):  # one neighbour graph for both UMAPs
             knn = cosine_knn(unit, sizes["umap"]["n_neighbors"], random_state=self.random_state)
         timings["neighbours"] = time.perf_counter() - start
 
-        start = time.perf_counter()
-        raw, bertopic, method, params, reason = self._cluster(texts, emb, unit, analyzer, vocabulary, sizes, knn)
-        timings["clustering"] = time.perf_counter() - start
-        if reason:
-            warnings.warn(f"TopicModel fell back to k-means: {reason}", TopicModelWarning, stacklevel=2)
+        # the 2-D map needs only the embeddings and the graph: it is computed in a thread while the
+        # vocabulary and the clusters are (UMAP's layout step releases Python's lock)
+        prepare_umap()  # once per process, before two UMAPs run
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="topic-layout")
+        layout = pool.submit(self._timed_layout, unit, sizes["umap"]["n_neighbors"], knn)
+        try:
+            start = time.perf_counter()
+            docs = bertopic_docs(texts)
+            analyzer = TermAnalyzer(stop_words=self._stop_words()).fit(docs)
+            vocabulary = fit_vocabulary(analyzer, docs, sizes["min_df"])
+            timings["vocabulary"] = time.perf_counter() - start
 
-        start = time.perf_counter()
-        final, centroids, threshold = self._reassign(raw, unit)
-        final, centroids = self._renumber(final, centroids)
-        with _quiet_bertopic():
-            bertopic.update_topics(
-                bertopic_docs(texts),
-                topics=final.tolist(),
-                top_n_words=self.top_n_words,
-                vectorizer_model=term_vectorizer(analyzer, vocabulary),
-                ctfidf_model=self._ctfidf(),
-                representation_model=coverage_reranker(self.word_coverage, self.top_n_words),
-            )
-        timings["outliers_and_words"] = time.perf_counter() - start
+            start = time.perf_counter()
+            raw, bertopic, method, params, reason = self._cluster(texts, emb, unit, analyzer, vocabulary, sizes, knn)
+            timings["clustering"] = time.perf_counter() - start
+            if reason:
+                warnings.warn(f"TopicModel fell back to k-means: {reason}", TopicModelWarning, stacklevel=2)
 
-        self.bertopic_ = bertopic
-        self.analyzer_ = analyzer
-        self.vocabulary_ = vocabulary
-        self.topics_ = final
-        self.centroids_ = centroids.astype(np.float32)
-        self.outlier_threshold_ = float(threshold)
-        self.outlier_share_before_ = float(np.mean(raw == -1))
-        self.outlier_share_after_ = float(np.mean(final == -1))
-        self.passage_ids_ = ids
-        self.passage_keys_ = text_keys(texts)
-        self.n_features_in_ = emb.shape[1]
-        self._set_tables(texts, unit)
+            start = time.perf_counter()
+            final, centroids, threshold = self._reassign(raw, unit)
+            final, centroids = self._renumber(final, centroids)
+            with _quiet_bertopic():
+                bertopic.update_topics(
+                    bertopic_docs(texts),
+                    topics=final.tolist(),
+                    top_n_words=self.top_n_words,
+                    vectorizer_model=term_vectorizer(analyzer, vocabulary),
+                    ctfidf_model=self._ctfidf(),
+                    representation_model=coverage_reranker(self.word_coverage, self.top_n_words),
+                )
+            timings["outliers_and_words"] = time.perf_counter() - start
 
-        start = time.perf_counter()
-        self.layout_ = self._layout(unit, sizes["umap"]["n_neighbors"], knn)
-        timings["layout"] = time.perf_counter() - start
+            self.bertopic_ = bertopic
+            self.analyzer_ = analyzer
+            self.vocabulary_ = vocabulary
+            self.topics_ = final
+            self.centroids_ = centroids.astype(np.float32)
+            self.outlier_threshold_ = float(threshold)
+            self.outlier_share_before_ = float(np.mean(raw == -1))
+            self.outlier_share_after_ = float(np.mean(final == -1))
+            self.passage_ids_ = ids
+            self.passage_keys_ = text_keys(texts)
+            self.n_features_in_ = emb.shape[1]
+            self._set_tables(texts, unit)
+
+            start = time.perf_counter()
+            self.layout_, timings["layout"] = layout.result()
+            timings["layout_wait"] = time.perf_counter() - start
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
         start = time.perf_counter()
         agreement = float(np.mean(self._nearest(unit) == final))
@@ -466,6 +475,10 @@ class TopicModel(BaseEstimator):
             word_rows += [{"topic": int(t), "label": label, "word": w, "weight": s} for w, s in words]
         self.topic_info_ = pd.DataFrame(rows, columns=["topic", "label", "words", "size", "share", "representative"])
         self.topic_words_ = pd.DataFrame(word_rows, columns=["topic", "label", "word", "weight"])
+
+    def _timed_layout(self, unit: np.ndarray, n_neighbors: int, knn) -> tuple[np.ndarray, float]:
+        start = time.perf_counter()
+        return self._layout(unit, n_neighbors, knn), time.perf_counter() - start
 
     def _layout(self, unit: np.ndarray, n_neighbors: int, knn) -> np.ndarray:
         if len(unit) >= MIN_PASSAGES_FOR_DENSITY:
