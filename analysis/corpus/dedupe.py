@@ -42,6 +42,8 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=max(0.1, threshold - _CANDIDATE_MARGIN), num_perm=NUM_PERM)
+    # the seeded permutations, drawn once and shared (datasketch would draw the same ones per text)
+    template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32)
     originals: dict[str, int] = {}
     shingle_sets: dict[int, set[bytes]] = {}
     result: list[int | None] = []
@@ -52,7 +54,8 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
             result.append(originals[key])
             continue
         shingles = _shingles(words)
-        signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32)
+        signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32,
+                            permutations=template.permutations, scheme=template.scheme)
         signature.update_batch(list(shingles))
         match = _best_original(lsh.query(signature), shingles, shingle_sets, threshold)
         result.append(match)
