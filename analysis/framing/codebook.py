@@ -96,6 +96,10 @@ def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = N
     return out
 
 
+#: ``_fold`` of each character met so far (a passage repeats few distinct characters).
+_FOLDED_CHARS: dict[str, str] = {}
+
+
 def indicator_spans(text: str, codebook_path: str | Path | None = None) -> list[tuple[int, int, str]]:
     """Where the codebook's indicator phrases are in ``text``: ``(start, end, frame)``, in order.
 
@@ -105,9 +109,14 @@ def indicator_spans(text: str, codebook_path: str | Path | None = None) -> list[
     """
     folded_chars, origin = [], []
     for i, char in enumerate(text):
-        piece = _fold(char)
+        piece = _FOLDED_CHARS.get(char)
+        if piece is None:
+            piece = _FOLDED_CHARS[char] = _fold(char)
         folded_chars.append(piece)
-        origin.extend([i] * len(piece))
+        if len(piece) == 1:
+            origin.append(i)
+        else:
+            origin.extend([i] * len(piece))
     folded = "".join(folded_chars)
     spans = []
     for frame, pattern in _indicator_patterns(str(codebook_path or CODEBOOK_PATH)).items():
