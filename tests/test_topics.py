@@ -490,6 +490,23 @@ def test_umap_kernels_get_a_disk_cache_and_the_parallel_variant_does_not():
     assert type(umap.layouts._nb_optimize_layout_euclidean_single_epoch_parallel._cache).__name__ == "NullCache"
 
 
+def test_umap_notices_are_ignored_only_from_umap_and_again_after_a_warnings_block_ends():
+    from analysis.topics.knn import prepare_umap
+
+    def shown(module):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")  # below the filters prepare_umap puts first
+            prepare_umap()
+            warnings.warn_explicit("precomputed_knn has no search index", UserWarning, "x.py", 1, module=module,
+                                   registry={})
+        return len(caught)
+
+    with warnings.catch_warnings():
+        prepare_umap()  # filters added here are gone when the block ends
+    assert shown("umap.umap_") == 0 and shown("umap") == 0
+    assert shown("analysis.topics") == 1 and shown("umapper") == 1
+
+
 _NOGIL_CHECK = """
 import numpy as np
 from umap import UMAP

@@ -78,6 +78,7 @@ def release_gil_in_umap_layout() -> bool:
                               py_func.__closure__)
     twin.__qualname__ = py_func.__qualname__ + "_nogil"
     twin.__module__ = py_func.__module__
+    twin.__kwdefaults__ = py_func.__kwdefaults__
     kernel = numba.njit(twin, fastmath=True, parallel=False, nogil=True)
     try:
         kernel.enable_caching()
@@ -91,20 +92,26 @@ def release_gil_in_umap_layout() -> bool:
 #: precomputed graph without a search index ("transform will not work"; it never calls
 #: UMAP.transform) and a seed with one job.
 _UMAP_NOTICES = (".*precomputed_knn.*", ".*n_jobs value.*")
+_UMAP_MODULES = r"umap(\.|$)"
 
 
-@lru_cache(maxsize=1)
 def prepare_umap() -> None:
-    """Everything :func:`umap_reduce` sets up once per process; call it before UMAPs run in threads.
+    """What :func:`umap_reduce` sets up before UMAP runs; call it before UMAPs run in threads.
 
-    Also files :data:`_UMAP_NOTICES` as ignored, for warnings raised in umap-learn's own modules
-    only: a ``catch_warnings`` block around each UMAP would not be safe with two UMAPs in two
-    threads (it saves and restores the process's filters).
+    Compiles nothing itself: the layout step releases Python's lock and UMAP's kernels get a disk
+    cache (once per process), and :data:`_UMAP_NOTICES` are ignored, for warnings raised in
+    umap-learn's own modules only. The filters are added on each call where they are missing,
+    because a ``catch_warnings`` block drops, when it ends, the filters added inside it; a
+    ``catch_warnings`` block around each UMAP would not be safe with two UMAPs in two threads (it
+    saves and restores the process's filters).
     """
     release_gil_in_umap_layout()
     cache_umap_kernels()
+    present = {(f[1].pattern, f[3].pattern) for f in warnings.filters
+               if f[0] == "ignore" and f[1] is not None and f[3] is not None}
     for message in _UMAP_NOTICES:
-        warnings.filterwarnings("ignore", message=message, module=r"umap(\.|$)")
+        if (message, _UMAP_MODULES) not in present:
+            warnings.filterwarnings("ignore", message=message, module=_UMAP_MODULES)
 
 
 @lru_cache(maxsize=1)
