@@ -421,13 +421,34 @@ def test_extend_keeps_fitted_topics_and_assigns_new_passages(tmp_path):
     assert reloaded.run_record_["update"] == update and reloaded.passage_keys_ == extended.passage_keys_
 
 
+def test_extension_drops_a_few_passages_gone_and_counts_them_with_the_added_ones():
+    (texts, emb, ids), (more, more_emb, more_ids, _) = _grown(300, 20)
+    model = TopicModel(random_state=0).fit(texts, emb, passage_ids=ids)
+    fitted_topics = dict(zip(ids, model.topics_.tolist()))
+    # two fitted passages gone (say, now duplicates of added articles) and five added
+    keep = list(range(2, 305))
+    step = model.extend([more[i] for i in keep], more_emb[keep], passage_ids=[more_ids[i] for i in keep])
+    update = step.run_record_["update"]
+    assert (update["mode"], update["added_since_fit"], update["gone_since_fit"], update["gone_now"]) == (
+        "extended", 5, 2, 2)
+    assert update["growth"] == pytest.approx(7 / 300) and "and 2 gone" in update["note"]
+    table = step.passage_topics()
+    assert table["passage_id"].tolist() == [more_ids[i] for i in keep] and ids[0] not in set(table["passage_id"])
+    assert all(fitted_topics[p] == t for p, t in zip(table["passage_id"], table["topic"]) if p in fitted_topics)
+    assert step.topic_info_["size"].sum() == len(keep)
+    # the gone ones still count: eight more added now reach 15 of 300 = 5%
+    assert "13 passages added to and 2 gone from the 300 fitted ones (5.0%)" in step.extension_refusal(
+        more[2:313], more_ids[2:313])
+
+
 def test_extension_is_refused_for_growth_removals_and_changes():
     (texts, emb, ids), (more, more_emb, more_ids, _) = _grown(300, 20)  # 6.7% more
     model = TopicModel(random_state=0).fit(texts, emb, passage_ids=ids)
     assert "20 passages added to the 300 fitted ones (6.7%), at least the 5%" in model.extension_refusal(more, more_ids)
     with pytest.raises(ValueError, match="cannot extend the topic model: 20 passages added"):
         model.extend(more, more_emb, passage_ids=more_ids)
-    assert "1 passage(s) of the fitted corpus are gone" in model.extension_refusal(texts[1:], ids[1:])
+    assert "0 passages added to and 20 gone from the 300 fitted ones (6.7%)" in model.extension_refusal(texts[20:],
+                                                                                                    ids[20:])
     edited = [texts[0] + " Updated."] + texts[1:]
     assert "1 passage(s) of the fitted corpus changed text" in model.extension_refusal(edited, ids)
     # growth counts from the fit: two extensions of 3% each are refused the second time

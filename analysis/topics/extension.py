@@ -11,13 +11,17 @@ places the new passages in it:
   cosine-similar known passages (ties by position), so it lands among the passages it resembles.
 * Topic sizes and shares are counted again; topic words, labels, centroids and representatives
   are the fit's (c-TF-IDF is not recomputed).
+* Passages of the fit that are gone are dropped with their topics. That happens when an added
+  article comes before an existing one it duplicates: the earlier copy is kept, the later one
+  becomes a duplicate (on BBC, adding 1% of the articles removed 9 fitted passages this way).
 * ``run_record_["update"]`` says that the topics were extended, from how many fitted passages,
-  by how many, and why that was allowed; a refit says why it refitted (see the pipeline).
+  by how many added and gone, and why that was allowed; a refit says why it refitted (see the
+  pipeline).
 
-:func:`extension_refusal` says when a model must be refitted instead: passages of the fit are gone
-or their text changed (a passage's identity is its id and a digest of its text, kept with the
-model), or the passages added since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted
-from the fit, so repeated small extensions cannot drift far from it). Nothing here is random: the
+:func:`extension_refusal` says when a model must be refitted instead: the text of a fitted passage
+changed (a passage's identity is its id and a digest of its text, kept with the model), or the
+passages added plus those gone since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted
+from the fit over every extension, so repeated small changes cannot drift far from it). Nothing here is random: the
 same model and the same passages in the same order give the same result.
 """
 
@@ -72,18 +76,28 @@ def extension_refusal(model: TopicModel, texts: Sequence[str], passage_ids: Sequ
         return "the saved topic model has no passage text digests (saved by an older version)"
     known = dict(zip(model.passage_ids_, keys))
     new = dict(zip(passage_ids, text_keys(texts)))
-    gone = [p for p in known if p not in new]
-    if gone:
-        return f"{len(gone):,} passage(s) of the fitted corpus are gone (e.g. {gone[0]!r})"
-    changed = [p for p, key in known.items() if new[p] != key]
+    changed = [p for p, key in known.items() if p in new and new[p] != key]
     if changed:
         return f"{len(changed):,} passage(s) of the fitted corpus changed text (e.g. {changed[0]!r})"
     fitted = _fitted_count(model)
-    growth = (len(new) - fitted) / fitted
+    added, gone = _changes_since_fit(model, list(new))
+    growth = (added + gone) / fitted
     if growth >= max_growth:
-        return (f"{len(new) - fitted:,} passages added to the {fitted:,} fitted ones ({growth:.1%}), "
+        what = f"{added:,} passages added to" + (f" and {gone:,} gone from" if gone else "")
+        return (f"{what} the {fitted:,} fitted ones ({growth:.1%}), "
                 f"at least the {max_growth:.0%} up to which topics are extended")
     return None
+
+
+def _changes_since_fit(model: TopicModel, passage_ids: Sequence) -> tuple[int, int]:
+    """Passages added since the fit and fitted or added passages gone since, over every extension."""
+    before = model.run_record_.get("update", {})
+    extended = before.get("mode") == "extended"
+    known = set(model.passage_ids_)
+    now = set(passage_ids)
+    added = len(now - known) + (int(before.get("added_since_fit", 0)) if extended else 0)
+    gone = len(known - now) + (int(before.get("gone_since_fit", 0)) if extended else 0)
+    return added, gone
 
 
 def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray, *,
@@ -133,13 +147,15 @@ def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray
         topics[added] = model._nearest(unit[added])
         layout[added] = _neighbour_positions(unit[added], unit[old], layout[old])
     fitted = _fitted_count(model)
+    added_since, gone_since = _changes_since_fit(model, ids)
+    gone_now = len(set(model.passage_ids_) - set(ids))
     model.topics_ = topics
     model.layout_ = layout
     model.passage_ids_ = ids
     model.passage_keys_ = text_keys(texts)
     model.topic_info_ = _recount(model.topic_info_, topics)
     model.outlier_share_after_ = float(np.mean(topics == -1))
-    update = _update_record(fitted, len(ids), len(added), topics[added], max_growth)
+    update = _update_record(fitted, len(ids), len(added), topics[added], max_growth, added_since, gone_since, gone_now)
     model.run_record_ = {**model.run_record_, "update": update}
     return model
 
@@ -163,18 +179,23 @@ def _recount(info: pd.DataFrame, topics: np.ndarray) -> pd.DataFrame:
     return info
 
 
-def _update_record(fitted: int, n: int, added_now: int, new_topics: np.ndarray, max_growth: float) -> dict[str, Any]:
-    since_fit = n - fitted
+def _update_record(fitted: int, n: int, added_now: int, new_topics: np.ndarray, max_growth: float,
+                   added_since: int, gone_since: int, gone_now: int) -> dict[str, Any]:
+    growth = (added_since + gone_since) / fitted
+    gone_note = (f" and {gone_since:,} gone (their topics dropped; e.g. an article that became a duplicate of an "
+                 f"added one)" if gone_since else "")
     return {
         "mode": "extended",
         "fitted_passages": fitted,
         "passages": n,
-        "added_since_fit": since_fit,
+        "added_since_fit": added_since,
+        "gone_since_fit": gone_since,
         "added_now": added_now,
-        "growth": since_fit / fitted,
+        "gone_now": gone_now,
+        "growth": growth,
         "max_growth": max_growth,
         "added_outliers": int(np.sum(new_topics == -1)),
-        "note": (f"topics extended, not refit: {since_fit:,} passage(s) added to the {fitted:,} fitted "
-                 f"({since_fit / fitted:.1%} < {max_growth:.0%}) were assigned to the nearest fitted topic; "
+        "note": (f"topics extended, not refit: {added_since:,} passage(s) added to the {fitted:,} fitted{gone_note} "
+                 f"({growth:.1%} < {max_growth:.0%}); added passages were assigned to the nearest fitted topic; "
                  "topic words are those of the fit"),
     }
