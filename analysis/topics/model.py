@@ -263,7 +263,7 @@ class TopicModel(BaseEstimator):
 
         # the 2-D map needs only the embeddings and the graph: it is computed in a thread while the
         # vocabulary and the clusters are (UMAP's layout step releases Python's lock)
-        prepare_umap()  # once per process, before two UMAPs run
+        prepare_umap()  # kernels compiled once per process and the notice filters, before two UMAPs run
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="topic-layout")
         layout = pool.submit(self._timed_layout, unit, sizes["umap"]["n_neighbors"], knn)
         try:
