@@ -43,6 +43,9 @@ def test_every_table_is_a_sheet_with_its_values_as_pandas_reads_them(tmp_path):
     assert rows[1] == ("p1", "plain", "cocaine; port", 0.25, 3, True, dt.datetime(2026, 3, 4, 10, 30))
     assert rows[2] == ("p2", "bell and vertical tab", None, None, None, False, None)  # illegal characters dropped
     assert rows[3][:3] == ("p3", None, "navy") and rows[3][6] == dt.datetime(2025, 12, 5)
+    streamed = openpyxl.load_workbook(path, read_only=True)  # trusts the size each sheet declares
+    assert [(streamed[name].max_row, streamed[name].max_column) for name in streamed.sheetnames] == [
+        (3, 5), (4, 7), (3, 2)]
     contents = pd.read_excel(path, sheet_name="contents").fillna("")
     assert contents.to_dict("records") == [
         {"table": "passage_frames", "sheet": "passage_frames", "rows": 3, "columns": 7, "note": ""},

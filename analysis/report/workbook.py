@@ -126,6 +126,12 @@ def _plain(value):
 
 def _append_rows(sheet, table: pd.DataFrame, header_font) -> None:
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    # a streamed sheet writes its size before its rows, from this hook when present: without it,
+    # readers that trust the size (openpyxl's read-only mode, some viewers) see an empty sheet
+    corner = f"{get_column_letter(max(1, table.shape[1]))}{len(table) + 1}"
+    sheet.calculate_dimension = lambda: f"A1:{corner}"
 
     names = []
     for column in table.columns:
