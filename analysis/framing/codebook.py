@@ -113,10 +113,7 @@ def indicator_spans(text: str, codebook_path: str | Path | None = None) -> list[
         if piece is None:
             piece = _FOLDED_CHARS[char] = _fold(char)
         folded_chars.append(piece)
-        if len(piece) == 1:
-            origin.append(i)
-        else:
-            origin.extend([i] * len(piece))
+        origin.extend([i] * len(piece))
     folded = "".join(folded_chars)
     spans = []
     for frame, pattern in _indicator_patterns(str(codebook_path or CODEBOOK_PATH)).items():

@@ -80,15 +80,15 @@ def write_workbook(tables_dir: str | Path, target: str | Path | None = None) -> 
     FileNotFoundError
         When ``tables_dir`` holds no Parquet table.
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     tables_dir = Path(tables_dir)
     files = sorted(tables_dir.glob("*.parquet"))
     if not files:
         raise FileNotFoundError(f"'{tables_dir}' holds no .parquet tables; run the report first (analysis report)")
     target = Path(target) if target else tables_dir / WORKBOOK_NAME
     names = sheet_names([f.stem for f in files])
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook(write_only=True)
     header_font = Font(bold=True)
 

@@ -21,8 +21,8 @@ places the new passages in it:
 :func:`extension_refusal` says when a model must be refitted instead: the text of a fitted passage
 changed (a passage's identity is its id and a digest of its text, kept with the model), or the
 passages added plus those gone since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted
-from the fit over every extension, so repeated small changes cannot drift far from it). Nothing here is random: the
-same model and the same passages in the same order give the same result.
+from the fit over every extension, so repeated small changes cannot drift far from it). Nothing
+here is random: the same model and the same passages in the same order give the same result.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def extension_refusal(model: TopicModel, texts: Sequence[str], passage_ids: Sequ
     if changed:
         return f"{len(changed):,} passage(s) of the fitted corpus changed text (e.g. {changed[0]!r})"
     fitted = _fitted_count(model)
-    added, gone = _changes_since_fit(model, list(new))
+    _, _, added, gone = _changes(model, list(new))
     growth = (added + gone) / fitted
     if growth >= max_growth:
         what = f"{added:,} passages added to" + (f" and {gone:,} gone from" if gone else "")
@@ -89,15 +89,14 @@ def extension_refusal(model: TopicModel, texts: Sequence[str], passage_ids: Sequ
     return None
 
 
-def _changes_since_fit(model: TopicModel, passage_ids: Sequence) -> tuple[int, int]:
-    """Passages added since the fit and fitted or added passages gone since, over every extension."""
+def _changes(model: TopicModel, passage_ids: Sequence) -> tuple[int, int, int, int]:
+    """Passages added and gone now, and added and gone since the fit (over every extension)."""
     before = model.run_record_.get("update", {})
     extended = before.get("mode") == "extended"
-    known = set(model.passage_ids_)
-    now = set(passage_ids)
-    added = len(now - known) + (int(before.get("added_since_fit", 0)) if extended else 0)
-    gone = len(known - now) + (int(before.get("gone_since_fit", 0)) if extended else 0)
-    return added, gone
+    known, now = set(model.passage_ids_), set(passage_ids)
+    added_now, gone_now = len(now - known), len(known - now)
+    return (added_now, gone_now, added_now + (int(before.get("added_since_fit", 0)) if extended else 0),
+            gone_now + (int(before.get("gone_since_fit", 0)) if extended else 0))
 
 
 def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray, *,
@@ -147,15 +146,14 @@ def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray
         topics[added] = model._nearest(unit[added])
         layout[added] = _neighbour_positions(unit[added], unit[old], layout[old])
     fitted = _fitted_count(model)
-    added_since, gone_since = _changes_since_fit(model, ids)
-    gone_now = len(set(model.passage_ids_) - set(ids))
+    changes = _changes(model, ids)
     model.topics_ = topics
     model.layout_ = layout
     model.passage_ids_ = ids
     model.passage_keys_ = text_keys(texts)
     model.topic_info_ = _recount(model.topic_info_, topics)
     model.outlier_share_after_ = float(np.mean(topics == -1))
-    update = _update_record(fitted, len(ids), len(added), topics[added], max_growth, added_since, gone_since, gone_now)
+    update = _update_record(fitted, len(ids), changes, topics[added], max_growth)
     model.run_record_ = {**model.run_record_, "update": update}
     return model
 
@@ -179,8 +177,9 @@ def _recount(info: pd.DataFrame, topics: np.ndarray) -> pd.DataFrame:
     return info
 
 
-def _update_record(fitted: int, n: int, added_now: int, new_topics: np.ndarray, max_growth: float,
-                   added_since: int, gone_since: int, gone_now: int) -> dict[str, Any]:
+def _update_record(fitted: int, n: int, changes: tuple[int, int, int, int], new_topics: np.ndarray,
+                   max_growth: float) -> dict[str, Any]:
+    added_now, gone_now, added_since, gone_since = changes
     growth = (added_since + gone_since) / fitted
     gone_note = (f" and {gone_since:,} gone (their topics dropped; e.g. an article that became a duplicate of an "
                  f"added one)" if gone_since else "")

@@ -98,12 +98,11 @@ _UMAP_MODULES = r"umap(\.|$)"
 def prepare_umap() -> None:
     """What :func:`umap_reduce` sets up before UMAP runs; call it before UMAPs run in threads.
 
-    Compiles nothing itself: the layout step releases Python's lock and UMAP's kernels get a disk
-    cache (once per process), and :data:`_UMAP_NOTICES` are ignored, for warnings raised in
-    umap-learn's own modules only. The filters are added on each call where they are missing,
-    because a ``catch_warnings`` block drops, when it ends, the filters added inside it; a
-    ``catch_warnings`` block around each UMAP would not be safe with two UMAPs in two threads (it
-    saves and restores the process's filters).
+    Once per process, the layout step is made to release Python's lock and UMAP's kernels get a
+    disk cache. On every call, :data:`_UMAP_NOTICES` are filed as ignored (for warnings raised in
+    umap-learn's own modules only) where missing: a ``catch_warnings`` block drops, when it ends,
+    the filters added inside it, and a ``catch_warnings`` block around each UMAP would not be safe
+    with two UMAPs in two threads (it saves and restores the process's filters).
     """
     release_gil_in_umap_layout()
     cache_umap_kernels()

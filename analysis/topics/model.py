@@ -264,9 +264,8 @@ class TopicModel(BaseEstimator):
         # the 2-D map needs only the embeddings and the graph: it is computed in a thread while the
         # vocabulary and the clusters are (UMAP's layout step releases Python's lock)
         prepare_umap()  # kernels compiled once per process and the notice filters, before two UMAPs run
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="topic-layout")
-        layout = pool.submit(self._timed_layout, unit, sizes["umap"]["n_neighbors"], knn)
-        try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="topic-layout") as pool:
+            layout = pool.submit(self._timed_layout, unit, sizes["umap"]["n_neighbors"], knn)
             start = time.perf_counter()
             docs = bertopic_docs(texts)
             analyzer = TermAnalyzer(stop_words=self._stop_words()).fit(docs)
@@ -309,8 +308,6 @@ class TopicModel(BaseEstimator):
             start = time.perf_counter()
             self.layout_, timings["layout"] = layout.result()
             timings["layout_wait"] = time.perf_counter() - start
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
 
         start = time.perf_counter()
         agreement = float(np.mean(self._nearest(unit) == final))
