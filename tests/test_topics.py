@@ -614,8 +614,22 @@ def test_bertopic_parts_held_back_at_import_arrive_when_asked_for():
 
 
 @pytest.mark.slow
+def test_small_corpus_hands_umap_the_shared_graph_instead_of_all_pairwise_distances(large, monkeypatch):
+    import umap.umap_
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("UMAP computed all pairwise distances itself")
+
+    monkeypatch.setattr(umap.umap_, "pairwise_distances", refuse)  # UMAP's path below 4,096 points
+    texts, emb, truth = large  # 240 passages
+    model = TopicModel(random_state=0).fit(texts, emb)
+    assert model.run_record_["method"] == "hdbscan" and "knn" in model.run_record_["parameters"]["umap"]
+    assert adjusted_rand_score(truth, model.topics_) > 0.9
+    assert model.layout_.shape == (len(texts), 2) and np.isfinite(model.layout_).all()
+
+
 def test_large_corpus_shares_one_neighbour_graph_and_finds_the_themes():
-    texts, emb, truth = make_corpus(1050)  # 4,200 passages: past UMAP's own exact-distance limit
+    texts, emb, truth = make_corpus(1050)  # 4,200 passages: where UMAP would use pynndescent
     model = TopicModel(random_state=0).fit(texts, emb)
     record = model.run_record_
     assert record["method"] == "hdbscan" and "knn" in record["parameters"]["umap"]

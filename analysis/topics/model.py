@@ -97,7 +97,7 @@ from .base import (
 )
 from .curation import find_topics, merge_topics, reduce_topics, set_topic_names
 from .extension import MAX_GROWTH, extend_model, extension_refusal, text_keys
-from .knn import EXACT_LIMIT, UMAP_SMALL_DATA, cosine_knn, prepare_umap, umap_reduce
+from .knn import EXACT_LIMIT, cosine_knn, prepare_umap, umap_reduce
 from .labels import (BOILERPLATE_WORDS, ENGLISH_STOPS, SPANISH_STOP_WORDS, TermAnalyzer, bertopic_docs, coverage_reranker,
                      fit_vocabulary, term_vectorizer, topic_label)
 from .persistence import load_model, save_model
@@ -257,7 +257,7 @@ class TopicModel(BaseEstimator):
 
         start = time.perf_counter()
         knn = None
-        if n >= max(MIN_PASSAGES_FOR_DENSITY, UMAP_SMALL_DATA):  # one neighbour graph for both UMAPs
+        if n >= MIN_PASSAGES_FOR_DENSITY:  # one neighbour graph for both UMAPs
             knn = cosine_knn(unit, sizes["umap"]["n_neighbors"], random_state=self.random_state)
         timings["neighbours"] = time.perf_counter() - start
 
