@@ -138,3 +138,42 @@ def test_topics_are_extended_when_a_few_passages_are_added_and_refit_when_many(t
     assert refit["record"]["update"]["mode"] == "fitted"
     assert "16 passages added to the 200 fitted ones (8.0%)" in refit["record"]["update"]["reason"]
     assert refit["record"]["n_passages"] == 216
+
+
+# -- framing reuses the rows of unchanged passages when the corpus grows --------------------------
+def test_framing_frames_only_new_passages_and_matches_a_cold_run(tmp_path, monkeypatch):
+    from analysis.framing import FramingClassifier
+
+    from test_topics import THEMES
+
+    monkeypatch.setattr(Analysis, "embeddings",
+                        lambda self: _theme_embeddings(self.load_corpus().passages["text"].tolist()))
+    train_texts = [f"{lead}. Training item {i}." for i in range(12) for lead, _ in THEMES.values()]
+    frame_of = dict(zip([lead for lead, _ in THEMES.values()], ["militarization", "neither", "root_cause", "neither"]))
+    labels = [frame_of[t.split(". Training")[0]] for t in train_texts]
+    FramingClassifier(method="supervised").fit(train_texts, labels, embeddings=_theme_embeddings(train_texts)).save(
+        tmp_path / "model")
+
+    def framed(corpus, out):
+        run = Analysis(corpus=str(corpus), out_dir=str(out), cache_dir=str(out / "cache"), show_progress=False,
+                       framing_model=str(tmp_path / "model"))
+        return run.framing(), run.stage_record("framing")
+
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    _write_articles(corpus, 40)
+    first, record = framed(corpus, out)
+    assert record["passages_reused"] == 0 and len(first) == 40
+    _write_articles(corpus, 3, start=40)
+    grown, record = framed(corpus, out)
+    assert record["passages_reused"] == 40 and len(grown) == 43
+    cold, _ = framed(corpus, tmp_path / "cold")
+    columns = ["passage_id", "label", "evidence"]
+    pd.testing.assert_frame_equal(grown[columns], cold[columns])
+    numbers = ["p_militarization", "p_root_cause", "p_neither", "stance"]
+    np.testing.assert_allclose(grown[numbers].to_numpy(), cold[numbers].to_numpy(), rtol=0, atol=1e-12)
+    assert set(grown["label"]) >= {"militarization", "root_cause", "neither"}
+    # another model frames everything again
+    FramingClassifier(method="supervised", C=0.5).fit(train_texts, labels, embeddings=_theme_embeddings(train_texts)).save(
+        tmp_path / "model")
+    _, record = framed(corpus, out)
+    assert record["passages_reused"] == 0

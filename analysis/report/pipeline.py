@@ -320,11 +320,11 @@ class Analysis:
 
             def build() -> dict[str, Any]:
                 passages = self.load_corpus().passages
-                embeddings = self.framing_embeddings(model, passages["text"].tolist()) if model.needs_embeddings else None
-                table = model.predict_table(passages["passage_id"].tolist(), passages["text"].tolist(),
-                                            embeddings=embeddings)
+                texts = passages["text"].tolist()
+                table, reused = self._frame_passages(model, passages["passage_id"].tolist(), texts)
                 self.save_table(table, "framing_predictions")
-                return {"method": model.method_, "model": model.record_.get("trained_on", {})}
+                return {"method": model.method_, "model": model.record_.get("trained_on", {}),
+                        "model_key": self._framing_model_key(model), "passages_reused": reused}
 
             predictions = self.cache.run("framing", fp, build,
                                          lambda record: self.saved_tables(["framing_predictions"]))
@@ -332,6 +332,44 @@ class Analysis:
                                                                 on="passage_id", how="left")
             self._timed("framing", start)
         return self._memo["framing"]
+
+    def _framing_model_key(self, model) -> str:
+        return fingerprint("framing-model/1", self.embedding_model, model.record_)
+
+    def _frame_passages(self, model, passage_ids: list, texts: list[str]) -> tuple[pd.DataFrame, int]:
+        """The framing table of these passages, and how many rows were reused from the last run.
+
+        A passage's frame depends only on its text and the model, so rows of the last run whose text
+        is unchanged are reused when the model (and the run's encoder) is the same: after adding a
+        few articles only the new passages are framed. Their values are the ones a cold run gives
+        (at most rounding in the last digit: the model scores the new passages as one batch).
+        """
+        from ..topics.extension import text_keys
+
+        keys = text_keys(texts)
+        memo = self.cache.state_dir / "framing_by_text.parquet"
+        earlier = None
+        if self.cache.record("framing").get("model_key") == self._framing_model_key(model) and memo.is_file():
+            earlier = pd.read_parquet(memo).set_index("text_key")
+        todo = np.array([earlier is None or k not in earlier.index for k in keys], dtype=bool)
+        rows = np.flatnonzero(todo)
+        parts, order = [], []
+        if len(rows) or todo.size == 0:
+            embeddings = self.framing_embeddings(model, texts) if model.needs_embeddings else None
+            parts.append(model.predict_table([passage_ids[i] for i in rows], [texts[i] for i in rows],
+                                             embeddings=embeddings[rows] if embeddings is not None else None))
+            order.append(rows)
+        if (~todo).any():
+            kept = np.flatnonzero(~todo)
+            old = earlier.loc[[keys[i] for i in kept]].reset_index(drop=True)
+            old.insert(0, "passage_id", [passage_ids[i] for i in kept])
+            parts.append(old[parts[0].columns] if parts else old)
+            order.append(kept)
+        table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        table = table.iloc[np.argsort(np.concatenate(order), kind="stable")].reset_index(drop=True)
+        (table.drop(columns="passage_id").assign(text_key=keys).drop_duplicates("text_key")
+         .to_parquet(memo, index=False))
+        return table, int((~todo).sum())
 
     def article_relevance(self) -> pd.DataFrame | None:
         """Per article: title, mean ``p_relevant`` of its passages and ``relevant`` (judged on topic).
