@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.framing.gold import GOLD_COLUMNS, GoldStandardError, attach_texts, read_gold_standard
+from analysis.framing.gold import (GOLD_COLUMNS, GoldStandardError, attach_texts, read_gold_standard,
+                                   read_gold_supplement)
 
 FRAMES = ("militarization", "root_cause", "neither")
 
@@ -47,6 +48,40 @@ def test_double_coding_is_blind_adjudicated_and_large_enough(gold):
     assert set(double.loc[disagree, "note"].str.extract(r"rule (A\d+)")[0]) <= rules
 
 
+@pytest.fixture(scope="module")
+def supplement(gold) -> pd.DataFrame:
+    return read_gold_supplement(gold=gold)
+
+
+def test_the_supplement_is_coded_like_the_gold_standard_and_kept_apart(gold, supplement):
+    assert len(supplement) >= 500 and list(supplement.columns[: len(GOLD_COLUMNS)]) == GOLD_COLUMNS
+    assert set(supplement["stratum"]) == {"remainder"}
+    assert not set(supplement["passage_key"]) & set(gold["passage_key"])
+    # the rest of articles already in the gold standard, from its own corpora
+    assert set(supplement["corpus"] + "/" + supplement["article_id"]) <= set(gold["corpus"] + "/" + gold["article_id"])
+    assert supplement["coder"].str.fullmatch(r"coder-f\d+").all()
+    assert supplement["sha1"].str.fullmatch(r"[0-9a-f]{40}").all()
+    double = supplement[supplement["second_label"] != ""]
+    assert len(double) >= 100 and (double["second_coder"] != double["coder"]).all()
+    disagree = double["label"] != double["second_label"]
+    assert disagree.any() and double.loc[disagree, "note"].str.startswith("adjudicated by rule A").all()
+    single = supplement["second_label"] == ""
+    assert (supplement.loc[single, "final_label"] == supplement.loc[single, "label"]).all()
+    from analysis.framing.codebook import load_codebook
+
+    rules = {r["id"] for r in load_codebook()["adjudication_rules"]}
+    assert set(double.loc[disagree, "note"].str.extract(r"rule (A\d+)")[0]) <= rules
+
+
+def test_a_passage_in_both_tables_is_refused(tmp_path, gold, supplement):
+    supplement.head(3).to_csv(tmp_path / "supplement.csv", index=False)
+    assert len(read_gold_supplement(tmp_path / "supplement.csv", gold=gold)) == 3
+    assert read_gold_supplement(tmp_path / "absent.csv", gold=gold).empty
+    pd.concat([supplement.head(2), gold.head(1)]).to_csv(tmp_path / "overlap.csv", index=False)
+    with pytest.raises(GoldStandardError, match="both in the gold standard"):
+        read_gold_supplement(tmp_path / "overlap.csv", gold=gold)
+
+
 def test_a_malformed_gold_standard_is_refused(tmp_path, gold):
     bad = gold.copy()
     bad.loc[bad.index[0], "final_label"] = "Militarization "
@@ -65,9 +100,10 @@ def test_missing_corpora_are_reported_with_the_folder(tmp_path, gold):
 
 @pytest.mark.corpora
 @pytest.mark.slow
-def test_every_text_is_rebuilt_by_the_loader_with_its_sha1(gold, corpora_dir):
-    rebuilt = attach_texts(gold, corpora_dir)
-    assert rebuilt["text"].str.len().gt(0).all() and len(rebuilt) == len(gold)
+def test_every_text_is_rebuilt_by_the_loader_with_its_sha1(gold, supplement, corpora_dir):
+    for table in (gold, supplement):
+        rebuilt = attach_texts(table, corpora_dir)
+        assert rebuilt["text"].str.len().gt(0).all() and len(rebuilt) == len(table)
     # a changed text is caught: forge one hash
     forged = gold.head(5).copy()
     forged.loc[forged.index[0], "sha1"] = "0" * 40

@@ -24,6 +24,22 @@ def test_no_outlet_is_on_both_sides_and_fixed_rows_are_never_tested():
         grouped_folds(["a", "a"], 5)
 
 
+def test_following_rows_leave_training_with_their_group_and_are_never_tested():
+    # supplement-like rows: coded passages of outlets "a" and "b" that are never scored
+    groups = np.array(["a"] * 6 + ["b"] * 4 + ["c"] * 4 + ["a", "b", "codebook"])
+    tested = np.array([True] * 14 + [False] * 3)
+    follow = np.array([False] * 14 + [True, True, False])
+    folds = grouped_folds(groups, 3, tested=tested, follow=follow)
+    assert sorted(np.concatenate([test for _, test in folds])) == list(range(14))
+    for train, test in folds:
+        tested_groups = set(groups[test])
+        assert not tested_groups & set(groups[train])
+        assert 16 in train  # the codebook row stays in every training set
+        assert (14 in train) == ("a" not in tested_groups) and (15 in train) == ("b" not in tested_groups)
+    # without follow the same rows are trained on everywhere (the old behaviour)
+    assert all({14, 15} <= set(train) for train, _ in grouped_folds(groups, 3, tested=tested))
+
+
 def test_expected_calibration_error():
     y = ["militarization", "neither", "neither", "root_cause"]
     sure = np.array([[1.0, 0, 0], [0, 0, 1.0], [0, 0, 1.0], [0, 1.0, 0]])

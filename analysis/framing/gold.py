@@ -6,12 +6,16 @@ corpora in ``../shared/corpora``: where the passage is (``corpus``, ``article_id
 sampling ``stratum`` (``random`` or ``targeted``) and how a targeted passage was found
 (``selection``), the first coder's ``label`` and ``mixed`` flag, the independent second coder's
 ``second_label`` where the passage was double-coded, and the adjudicated ``final_label`` (with the
-settling rule in ``note``). Texts are never stored in the repository: :func:`attach_texts` rebuilds
+settling rule in ``note``). ``gold_supplement.csv`` has the same columns for more passages of the
+same articles (stratum ``remainder``: the passages neither stratum drew, coded in a third round),
+kept apart because the gold standard takes at most 8 passages per article and its strata are
+samples: the model learns from them, the validation holds them out with their outlet, and they
+are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
 them with the project's own corpus loader and checks every SHA-1, so a changed loader or corpus
 fails loudly instead of training on other text.
 
 Coders are recorded on every row. ``lead`` is the project's lead engineer's session;
-``coder-f1`` .. ``coder-f4`` are separate annotation sessions of the team given the codebook and
+``coder-f1`` .. ``coder-f18`` are separate annotation sessions of the team given the codebook and
 the passages only; ``coder-s*`` are the blind second coders. All are AI-agent coders working one
 passage at a time against the codebook, not human annotators; see the README.
 """
@@ -28,9 +32,10 @@ import pandas as pd
 from .frames import FRAMES
 
 __all__ = ["GOLD_COLUMNS", "GOLD_STANDARD_PATH", "GoldStandardError", "attach_texts", "default_corpora_dir",
-           "read_gold_standard"]
+           "read_gold_standard", "read_gold_supplement", "SUPPLEMENT_PATH"]
 
 GOLD_STANDARD_PATH = Path(__file__).with_name("gold_standard.csv")
+SUPPLEMENT_PATH = Path(__file__).with_name("gold_supplement.csv")
 GOLD_COLUMNS = ["passage_key", "corpus", "article_id", "passage_index", "start", "end", "sha1", "language", "outlet",
                 "date", "stratum", "selection", "label", "mixed", "coder", "second_label", "second_coder",
                 "final_label", "note"]
@@ -75,6 +80,24 @@ def read_gold_standard(path: str | Path | None = None) -> pd.DataFrame:
     if table["passage_key"].duplicated().any():
         raise GoldStandardError(f"gold standard '{path}' codes a passage twice: "
                                 f"{table.loc[table['passage_key'].duplicated(), 'passage_key'].iloc[0]}")
+    return table
+
+
+def read_gold_supplement(path: str | Path | None = None, *, gold: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and check the supplement (coded passages beyond the per-article cap; no texts).
+
+    Same columns and checks as :func:`read_gold_standard`; an absent file is an empty table. A
+    passage in both the supplement and ``gold`` (default: the gold standard) is refused.
+    """
+    path = Path(path or SUPPLEMENT_PATH)
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("passage_index", "start", "end", "mixed") else str)
+                             for c in GOLD_COLUMNS})
+    table = read_gold_standard(path)
+    gold = read_gold_standard() if gold is None else gold
+    both = sorted(set(table["passage_key"]) & set(gold["passage_key"]))
+    if both:
+        raise GoldStandardError(f"{len(both)} passages are both in the gold standard and in '{path}', e.g. {both[0]}")
     return table
 
 

@@ -71,7 +71,7 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
     category) and ``record`` (data counts, protocol, timings).
     """
     from ..vectorize import DEFAULT_MODEL
-    from .gold import default_corpora_dir, read_gold_standard
+    from .gold import default_corpora_dir, read_gold_standard, read_gold_supplement
     from .protocol import grouped_folds, human_agreement, offtopic_passages, out_of_fold, training_data, validation_table
 
     if group_by not in ("outlet", "article"):
@@ -81,9 +81,10 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
     start = time.perf_counter()
     data = training_data(root, seeds=seeds)
     embeddings, identity = embed_cached(data["text"], model_name, show_progress=show_progress)
-    tested = ~data["always_train"].to_numpy()
+    tested = data["scored"].to_numpy()
     groups = data["outlet"] if group_by == "outlet" else data["group"]
-    folds = grouped_folds(groups, n_splits, tested=tested)
+    # supplement passages are never scored and leave training with their outlet (or article)
+    folds = grouped_folds(groups, n_splits, tested=tested, follow=~data["always_train"].to_numpy())
     held_out = offtopic_passages(root, half=1)
     held_emb = embed_cached(held_out["text"], model_name, show_progress=show_progress)[0] if len(held_out) else None
     metrics, predictions, offtopic = [], [], []
@@ -130,11 +131,13 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
                       .reset_index().assign(method=name))
             offtopic.append(shares)
     gold = read_gold_standard()
+    double_coded = pd.concat([gold, read_gold_supplement(gold=gold)], ignore_index=True)
     relevance = _relevance_table(data[tested], relevance_oof[tested], held_out,
                                  relevance_full.predict_proba(embeddings=held_emb) if held_emb is not None else None)
     record = {"protocol": f"{group_by}-grouped {len(folds)}-fold cross-validation: no {group_by} on both sides; "
-                          "only gold-standard passages are tested; seeds, codebook examples and off-topic news "
-                          "are in every training fold",
+                          "only gold-standard passages are tested; supplement passages are trained on except "
+                          "in the fold of their outlet; seeds, codebook examples and off-topic news are in every "
+                          "training fold",
               "encoder": identity, "n_tested": int(tested.sum()),
               "sources": data["source"].value_counts().to_dict(),
               "outlets": {lang: int(data.loc[tested & (data["language"] == lang).to_numpy(), "outlet"].nunique())
@@ -142,7 +145,7 @@ def validate_instrument(*, methods: Sequence[str] = tuple(VALIDATION_METHODS), e
               "seconds": round(time.perf_counter() - start, 1)}
     return {"data": data, "embeddings": embeddings, "encoder": identity,
             "metrics": pd.concat(metrics, ignore_index=True),
-            "human": human_agreement(gold, n_boot=n_boot, random_state=random_state),
+            "human": human_agreement(double_coded, n_boot=n_boot, random_state=random_state),
             "predictions": pd.concat(predictions, ignore_index=True),
             "offtopic": pd.concat(offtopic, ignore_index=True) if offtopic else pd.DataFrame(),
             "relevance": relevance, "record": record}
@@ -243,10 +246,8 @@ def fit_classifier(method: str, texts, labels, embeddings: np.ndarray | None, *,
 
 
 def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict | None) -> str:
-    from .gold import read_gold_standard
-
     counts = data.groupby(["source", "label"]).size().unstack(fill_value=0)
-    n_double = int(read_gold_standard()["second_coder"].fillna("").ne("").sum())
+    n_double = int(data["second_coder"].fillna("").ne("").sum())
     lines = ["# Framing model card", "",
              f"Method: `{method}`: the average of a logistic regression on the standardised passage embedding, "
              "a logistic regression on character 2-5-gram TF-IDF (both class-balanced) and the codebook's lexicon "
@@ -266,8 +267,9 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
              *[f"| {source} | " + " | ".join(str(int(v)) for v in row) + " |" for source, row in counts.iterrows()], "",
              "Gold standard: real passages of Mexican, Colombian and US coverage in Spanish and English, coded "
              "against `codebook.yaml` by AI-agent coders of the team (not human annotators), "
-             f"{n_double:,} double-coded blind; seeds: the project's five seed articles; codebook: team-written examples; offtopic: BBC News "
-             "and AG News passages, `neither` by construction.", ""]
+             f"{n_double:,} double-coded blind; gold_supplement: the other passages of the same articles, coded in a "
+             "third round (trained on, held out with their outlet, never scored); seeds: the project's five seed articles; "
+             "codebook: team-written examples; offtopic: BBC News and AG News passages, `neither` by construction.", ""]
     if validation is not None:
         m = validation["metrics"]
         lines += ["## Validation (outlet-grouped cross-validation, 95% bootstrap CIs)", "",

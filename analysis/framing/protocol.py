@@ -73,11 +73,14 @@ def training_data(corpora_dir: str | Path | None = None, *, seeds: str | Path | 
                   codebook: bool = True, offtopic: bool = True) -> pd.DataFrame:
     """Every labelled passage the framing model learns from.
 
-    Columns: text, label, source (gold/seeds/codebook/offtopic), language, outlet, group (article),
-    stratum, always_train (bool: kept in every training fold, never tested), second_label.
+    Columns: text, label, source (gold/gold_supplement/seeds/codebook/offtopic), language, outlet,
+    group (article), stratum, always_train (bool: kept in every training fold, never tested),
+    scored (bool: a gold-standard passage, tested in the fold of its outlet), second_label,
+    second_coder. Supplement rows are never scored: they are trained on, except in the fold that
+    tests their outlet.
     """
     from .codebook import codebook_examples
-    from .gold import attach_texts, default_corpora_dir, read_gold_standard
+    from .gold import attach_texts, default_corpora_dir, read_gold_standard, read_gold_supplement
 
     root = Path(corpora_dir) if corpora_dir is not None else default_corpora_dir()
     coded = None
@@ -85,38 +88,51 @@ def training_data(corpora_dir: str | Path | None = None, *, seeds: str | Path | 
         from .cli import read_annotations
 
         coded = read_annotations(seeds)  # fails first, and fast, on a missing or malformed file
-    gold = attach_texts(read_gold_standard(), root)
+    gold = read_gold_standard()
+    # one read of each corpus for both tables
+    supplement = read_gold_supplement(gold=gold)
+    tables = [gold.assign(source="gold")] + ([supplement.assign(source="gold_supplement")] if len(supplement) else [])
+    coded_passages = attach_texts(pd.concat(tables, ignore_index=True), root)
     parts = [pd.DataFrame({
-        "text": gold["text"], "label": gold["final_label"], "source": "gold", "language": gold["language"],
-        "outlet": gold["outlet"], "group": gold["corpus"] + "/" + gold["article_id"], "stratum": gold["stratum"],
-        "always_train": False, "second_label": gold["second_label"], "passage_key": gold["passage_key"]})]
+        "text": coded_passages["text"], "label": coded_passages["final_label"], "source": coded_passages["source"],
+        "language": coded_passages["language"], "outlet": coded_passages["outlet"],
+        "group": coded_passages["corpus"] + "/" + coded_passages["article_id"], "stratum": coded_passages["stratum"],
+        "always_train": False, "scored": coded_passages["source"] == "gold",
+        "second_label": coded_passages["second_label"], "second_coder": coded_passages["second_coder"],
+        "passage_key": coded_passages["passage_key"]})]
     if coded is not None:
         parts.append(pd.DataFrame({"text": coded["text"], "label": coded["label"], "source": "seeds", "language": "en",
                                    "outlet": "seeds", "group": "seeds/" + coded["article_id"], "stratum": "seeds",
-                                   "always_train": True, "second_label": "", "passage_key": coded["passage_id"]}))
+                                   "always_train": True, "scored": False, "second_label": "", "second_coder": "",
+                                   "passage_key": coded["passage_id"]}))
     if codebook:
         ex = codebook_examples()
         parts.append(pd.DataFrame({"text": ex["text"], "label": ex["label"], "source": "codebook", "language": "",
                                    "outlet": "codebook", "group": "codebook", "stratum": "codebook",
-                                   "always_train": True, "second_label": "", "passage_key": ""}))
+                                   "always_train": True, "scored": False, "second_label": "", "second_coder": "",
+                                   "passage_key": ""}))
     if offtopic:
         off = offtopic_passages(root, half=0)
         parts.append(pd.DataFrame({"text": off["text"], "label": "neither", "source": "offtopic", "language": "en",
                                    "outlet": off["corpus"], "group": off["corpus"] + "/" + off["article_id"],
-                                   "stratum": "offtopic", "always_train": True, "second_label": "",
+                                   "stratum": "offtopic", "always_train": True, "scored": False,
+                                   "second_label": "", "second_coder": "",
                                    "passage_key": off["corpus"] + "/" + off["passage_id"]}))
     return pd.concat(parts, ignore_index=True)
 
 
-def grouped_folds(groups: Sequence, n_splits: int = 10, *, tested: np.ndarray | None = None
-                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+def grouped_folds(groups: Sequence, n_splits: int = 10, *, tested: np.ndarray | None = None,
+                  follow: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Folds in which every group (outlet or article) is tested in exactly one fold.
 
     Groups are dealt to folds largest first, each to the fold with the fewest tested passages so
-    far (deterministic). Rows with ``tested`` False are in every training set and no test set.
+    far (deterministic). Rows with ``tested`` False are in no test set and, unless ``follow`` marks
+    them, in every training set; a ``follow`` row (not tested) leaves the training set of the fold
+    that tests its group, so that no group is on both sides even through passages never scored.
     """
     groups = np.asarray(list(groups), dtype=object)
     tested = np.ones(len(groups), bool) if tested is None else np.asarray(tested, bool)
+    follow = np.zeros(len(groups), bool) if follow is None else np.asarray(follow, bool) & ~tested
     sizes = pd.Series(groups[tested]).value_counts()
     sizes = sizes.sort_index().sort_values(ascending=False, kind="stable")
     k = min(n_splits, len(sizes))
@@ -128,7 +144,8 @@ def grouped_folds(groups: Sequence, n_splits: int = 10, *, tested: np.ndarray | 
         owner[group] = fold
         load[fold] += size
     fold_of = np.array([owner.get(g, -1) if t else -1 for g, t in zip(groups, tested)])
-    return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(k)]
+    out_of = np.array([owner.get(g, -1) if t or f else -1 for g, t, f in zip(groups, tested, follow)])
+    return [(np.flatnonzero(out_of != f), np.flatnonzero(fold_of == f)) for f in range(k)]
 
 
 def out_of_fold(make_scorer: Callable[[], object], texts: Sequence[str], y: Sequence[str], embeddings: np.ndarray | None,
