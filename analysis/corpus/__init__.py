@@ -6,7 +6,7 @@
 modules are the steps: :mod:`.readers` and :mod:`.tables` (inputs), :mod:`.clean` (site furniture,
 boilerplate), :mod:`.header` (a text file's Title/Fecha/Fuente lines), :mod:`.dates` (dates, the day/month order per
 column), :mod:`.places` (country, from a gazetteer), :mod:`.metadata` (date lines, language), :mod:`.passages`, :mod:`.dedupe`,
-:mod:`.summary`, :mod:`.load` (the whole stage) and :mod:`.distributed` (the same over Dask
+:mod:`.summary`, :mod:`.memo` (per-article results kept between runs), :mod:`.load` (the whole stage) and :mod:`.distributed` (the same over Dask
 partitions).
 """
 

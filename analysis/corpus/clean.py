@@ -300,13 +300,16 @@ def _read_head(lines: list[str]) -> tuple[list[str], pd.Timestamp | None, str]:
 
 
 def _same(a: str, b: str) -> bool:
-    return re.sub(r"\W+", "", a).casefold() == re.sub(r"\W+", "", b).casefold()
+    return _NON_WORD_RE.sub("", a).casefold() == _NON_WORD_RE.sub("", b).casefold()
+
+
+_NON_WORD_RE = re.compile(r"\W+")
 
 
 def _place_title(lines: list[str], title: str, in_text: bool) -> list[str]:
     """Drop repeats of the title in the head; keep it once, as the first line, when it belongs in the text."""
-    head = [i for i, line in enumerate(lines[: _HEAD_LINES * 2]) if line and _same(line, title)]
-    lines = [line for i, line in enumerate(lines) if i not in set(head)]
+    head = {i for i, line in enumerate(lines[: _HEAD_LINES * 2]) if line and _same(line, title)}
+    lines = [line for i, line in enumerate(lines) if i not in head]
     if in_text:
         lines = [title, ""] + lines
     return lines

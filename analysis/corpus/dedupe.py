@@ -12,6 +12,10 @@ import hashlib
 import re
 import zlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .memo import IngestMemo
 
 NEAR_DUPLICATE_JACCARD = 0.8
 SHINGLE_WORDS = 5
@@ -23,7 +27,8 @@ _CANDIDATE_MARGIN = 0.15
 _WORD_RE = re.compile(r"\w+")
 
 
-def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_JACCARD) -> list[int | None]:
+def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_JACCARD,
+                    memo: IngestMemo | None = None) -> list[int | None]:
     """For each text, the position of the earlier text it copies, or None.
 
     Parameters
@@ -32,6 +37,9 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
         Articles in their canonical (sorted input) order; the first copy is the original.
     threshold : float
         Jaccard similarity of word shingles from which two articles are near-duplicates.
+    memo : IngestMemo, optional
+        MinHash signatures of texts seen before, keyed by their normalised text; the result is
+        the same with or without it.
 
     Returns
     -------
@@ -44,24 +52,50 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
     lsh = MinHashLSH(threshold=max(0.1, threshold - _CANDIDATE_MARGIN), num_perm=NUM_PERM)
     # the seeded permutations, drawn once and shared (datasketch would draw the same ones per text)
     template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32)
+    words = [_WORD_RE.findall(text.casefold()) for text in texts]
+    keys = [hashlib.sha1(" ".join(w).encode("utf-8")).hexdigest() for w in words]
+
+    def signatures(positions: list[int]) -> list:
+        out = []
+        for j in positions:
+            signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32,
+                                permutations=template.permutations, scheme=template.scheme)
+            signature.update_batch(list(_shingles(words[j])))
+            out.append(signature.hashvalues)
+        return out
+
+    first = {key: j for j, key in reversed(list(enumerate(keys)))}  # the first position of each text
+    distinct = sorted(first.values())
+    if memo is None:
+        found = signatures(distinct)
+    else:
+        found = memo.lookup("signature", [keys[j] for j in distinct],
+                            lambda missing: signatures([distinct[i] for i in missing]))
+    hashvalues = dict(zip(distinct, found))
     originals: dict[str, int] = {}
     shingle_sets: dict[int, set[bytes]] = {}
+
+    def shingles_of(j: int) -> set[bytes]:  # computed only for texts whose similarity is checked
+        if j not in shingle_sets:
+            shingle_sets[j] = _shingles(words[j])
+        return shingle_sets[j]
+
     result: list[int | None] = []
-    for j, text in enumerate(texts):
-        words = _WORD_RE.findall(text.casefold())
-        key = hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+    for j, key in enumerate(keys):
         if key in originals:
             result.append(originals[key])
             continue
-        shingles = _shingles(words)
+        if first[key] != j:  # an exact copy of a text that was itself a near copy: the same original
+            result.append(result[first[key]])
+            continue
         signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32,
-                            permutations=template.permutations, scheme=template.scheme)
-        signature.update_batch(list(shingles))
-        match = _best_original(lsh.query(signature), shingles, shingle_sets, threshold)
+                            permutations=template.permutations, scheme=template.scheme,
+                            hashvalues=hashvalues[j])
+        candidates = lsh.query(signature)
+        match = _best_original(candidates, shingles_of(j) if candidates else set(), shingles_of, threshold)
         result.append(match)
         if match is None:
             originals[key] = j
-            shingle_sets[j] = shingles
             lsh.insert(j, signature)
     return result
 
@@ -73,11 +107,10 @@ def _shingles(words: list[str]) -> set[bytes]:
     return {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def _best_original(candidates: list[int], shingles: set[bytes], shingle_sets: dict[int, set[bytes]],
-                   threshold: float) -> int | None:
+def _best_original(candidates: list[int], shingles: set[bytes], shingles_of, threshold: float) -> int | None:
     """The earliest candidate whose exact Jaccard similarity reaches ``threshold``."""
     for i in sorted(candidates):
-        other = shingle_sets[i]
+        other = shingles_of(i)
         union = len(shingles | other)
         if union and len(shingles & other) / union >= threshold:
             return i

@@ -31,7 +31,8 @@ from .._progress import progress_bar as tqdm
 from .clean import Cleaned, clean_documents
 from .dedupe import find_duplicates
 from .dates import resolve_dates
-from .metadata import LANGUAGES, detect_languages, main_country, parse_date
+from .memo import IngestMemo, text_key
+from .metadata import LANGUAGE_SAMPLE_CHARS, LANGUAGES, detect_languages, main_country, parse_date
 from .passages import passage_spans
 from .readers import (
     HTML_SUFFIXES,
@@ -172,6 +173,7 @@ def load_corpus(
     date_to: DateLike = None,
     dayfirst: bool | None = None,
     show_progress: bool = True,
+    memo: str | Path | None = None,
 ) -> Corpus:
     """Read every article under ``path``, clean it, flag duplicates and cut passages.
 
@@ -203,6 +205,12 @@ def load_corpus(
         manifest (see :mod:`analysis.corpus.dates`).
     show_progress : bool
         Show progress bars when there are more than a few hundred inputs.
+    memo : str or Path, optional
+        A file (``.npz``, created) that keeps each article's language, country and
+        near-duplicate signature between runs, keyed by its content and the code's version
+        (:mod:`analysis.corpus.memo`). A rerun after adding articles then does that work for
+        the new ones only; the corpus is the same as without it. The report keeps one in its
+        state folder.
 
     Returns
     -------
@@ -228,10 +236,13 @@ def load_corpus(
     docs = _mark_repeated_ids(_scope_ids(_read_inputs(inputs, options)))
     readable = [doc for doc in docs if not doc.skip_reason]
     cleaned = clean_documents(readable, _progress(range(len(readable)), options, "cleaning"))
-    articles = _article_rows(readable, cleaned, options.dayfirst)
+    store = IngestMemo(memo)
+    articles = _article_rows(readable, cleaned, options.dayfirst, store)
     _apply_filters(articles, options)
-    _mark_duplicates(articles, options.drop_duplicates)
-    return _assemble(docs, readable, articles, options)
+    _mark_duplicates(articles, options.drop_duplicates, store)
+    corpus = _assemble(docs, readable, articles, options)
+    store.save()
+    return corpus
 
 
 def _validate(columns: dict[str, str | int | None], header: object, min_words: object, max_words: object,
@@ -317,19 +328,26 @@ def _mark_repeated_ids(docs: list[RawDoc]) -> list[RawDoc]:
     return docs
 
 
-def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | None = None) -> pd.DataFrame:
+def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | None = None,
+                  memo: IngestMemo | None = None) -> pd.DataFrame:
+    memo = memo if memo is not None else IngestMemo()
     texts = [c.text for c in cleaned]
-    languages = detect_languages(texts)
+    samples = [text[:LANGUAGE_SAMPLE_CHARS] for text in texts]  # all the detector reads
+    languages = memo.lookup("language", [text_key(sample) for sample in samples],
+                            lambda missing: detect_languages([samples[i] for i in missing]))
+    countries = memo.lookup("country", [text_key(c.text, c.title, c.place) for c in cleaned],
+                            lambda missing: [main_country(cleaned[i].text, title=cleaned[i].title,
+                                                          place=cleaned[i].place) for i in missing])
     dates = resolve_dates([c.date for c in cleaned], [_date_column(doc) for doc in docs], languages, dayfirst)
     rows = [
         {
             "article_id": doc.article_id, "title": c.title, "date": when.date, "source": c.source,
             "url": doc.url, "author": c.author, "site": doc.site, "language": lang,
-            "collection": doc.collection, "country": main_country(c.text, title=c.title, place=c.place),
+            "collection": doc.collection, "country": country,
             "text": c.text, "n_words": len(c.text.split()), "status": "loaded", "duplicate_of": "",
             "input": doc.input,
         }
-        for doc, c, lang, when in zip(docs, cleaned, languages, dates)
+        for doc, c, lang, country, when in zip(docs, cleaned, languages, countries, dates)
     ]
     frame = _typed(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
     frame["reason"] = ""
@@ -364,12 +382,12 @@ def _filter_reason(row: tuple, options: _Options) -> str:
     return ""
 
 
-def _mark_duplicates(articles: pd.DataFrame, enabled: bool) -> None:
+def _mark_duplicates(articles: pd.DataFrame, enabled: bool, memo: IngestMemo | None = None) -> None:
     """Flag exact and near copies among the kept articles, pointing at the first copy."""
     if not enabled:
         return
     kept = articles.index[articles["status"] == "loaded"]
-    originals = find_duplicates(articles.loc[kept, "text"].tolist())
+    originals = find_duplicates(articles.loc[kept, "text"].tolist(), memo=memo)
     for position, original in enumerate(originals):
         if original is not None:
             row, first = kept[position], kept[original]

@@ -20,7 +20,7 @@ import pandas as pd
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "de", "it")
 
 #: Characters of an article the language detector reads (enough for a stable answer).
-_LANGUAGE_SAMPLE_CHARS = 1000
+LANGUAGE_SAMPLE_CHARS = 1000
 
 _MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -128,7 +128,7 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     """
     if not texts:
         return []
-    samples = [text[:_LANGUAGE_SAMPLE_CHARS] for text in texts]
+    samples = [text[:LANGUAGE_SAMPLE_CHARS] for text in texts]
     found = _language_detector().detect_languages_in_parallel_of(samples)
     return ["" if lang is None else lang.iso_code_639_1.name.lower() for lang in found]
 

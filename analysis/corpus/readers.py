@@ -334,8 +334,12 @@ def _looks_binary(data: bytes) -> bool:
     probe = data[:_BINARY_PROBE_BYTES]
     if probe.count(0) > 0.01 * len(probe):
         return True
-    controls = sum(1 for byte in probe if byte < 32 and byte not in (9, 10, 12, 13))
+    controls = len(probe.translate(None, _NOT_CONTROL))  # what is left: the control bytes
     return controls > 0.05 * len(probe)
+
+
+#: Every byte value but the controls that text does not hold (tab, line feed, form feed and return are text).
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
 
 
 def warn_if_large(path: Path, label: str) -> None:

@@ -156,7 +156,9 @@ class Analysis:
             start, built = time.perf_counter(), {}
 
             def build() -> dict[str, Any]:
+                # per-article work of earlier runs (language, country, duplicate signatures) is reused
                 corpus = built["corpus"] = load_corpus(self.corpus_path, show_progress=self.show_progress,
+                                                       memo=self.state_dir / "ingest_memo.npz",
                                                        **self.settings.load_options())
                 corpus.save(self.tables_dir)
                 return {"manifest": corpus.manifest["status"].value_counts().to_dict()}
