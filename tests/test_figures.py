@@ -555,6 +555,20 @@ def test_save_figure_writes_reproducible_png_svg_and_pdf(tmp_path):
     assert b"CreationDate" not in paths[2].read_bytes()
 
 
+def test_save_figure_png_has_the_pixels_of_a_plain_savefig_and_leaves_the_figure_as_it_was(tmp_path):
+    from matplotlib.image import imread
+
+    fig = figures.plot_confusion_matrix(confusion_table())
+    canvas, engine = fig.canvas, fig.get_layout_engine()
+    png, svg = save_figure(fig, "confusion", tmp_path / "ours", formats=("png", "svg"))
+    assert fig.canvas is canvas and fig.get_layout_engine() is engine
+    plain = figures.plot_confusion_matrix(confusion_table())
+    with figures.figure_style():
+        plain.savefig(tmp_path / "plain.png", dpi=300)  # lays out and renders in its own two draws
+    assert np.array_equal(imread(png), imread(tmp_path / "plain.png"))
+    assert save_figure(fig, "confusion", tmp_path / "again", formats=("png",))[0].read_bytes() == png.read_bytes()
+
+
 def test_save_figure_writes_only_the_formats_asked_for(tmp_path):
     fig = figures.plot_confusion_matrix(confusion_table())
     assert save_figure(fig, "confusion", tmp_path, formats=("svg",)) == [tmp_path / "confusion.svg"]

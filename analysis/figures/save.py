@@ -69,18 +69,46 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path,
         check_choice(fmt, tuple(_SAVE_METADATA), name="format")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    formats = list(dict.fromkeys(formats))
+    paths = {}
     with figure_style(), _layout_once(fig), _lean_pdf_fonts():
-        clipped = texts_outside_figure(fig)
+        if "png" in formats:  # one draw lays the figure out and renders the PNG
+            paths["png"] = folder / f"{name}.png"
+            clipped = _laid_out_png(fig, paths["png"])
+        else:
+            clipped = texts_outside_figure(fig)
         if clipped:
             warnings.warn(f"figure {name!r}: text reaches outside the canvas and will be clipped: "
                           f"{clipped[:3]}", UserWarning, stacklevel=2)
         fig.set_layout_engine("none")  # laid out by the draw above; every format keeps that layout
-        for fmt in dict.fromkeys(formats):
-            path = folder / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=_DPI, metadata=_SAVE_METADATA[fmt])
-            paths.append(path)
-    return paths
+        for fmt in formats:
+            if fmt not in paths:
+                paths[fmt] = folder / f"{name}.{fmt}"
+                fig.savefig(paths[fmt], format=fmt, dpi=_DPI, metadata=_SAVE_METADATA[fmt])
+    return [paths[fmt] for fmt in formats]
+
+
+def _laid_out_png(fig: Figure, path: Path) -> list[str]:
+    """Lay out and render ``fig`` in one Agg draw, write it as PNG, return the texts it clips.
+
+    ``savefig`` would draw twice (once to lay out, once to render); the pixels are the same.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas
+    agg = FigureCanvasAgg(fig)  # becomes fig.canvas until the original is put back
+    try:
+        colors = {part: mpl.rcParams[f"savefig.{part}"] for part in ("facecolor", "edgecolor")}
+        colors = {part: getattr(fig, f"get_{part}")() if value == "auto" else value for part, value in colors.items()}
+        with fig._cm_set(**colors):  # as savefig draws it
+            agg.draw()
+            clipped = texts_outside_figure(fig, drawn=True)
+            mpl.image.imsave(path, agg.buffer_rgba(), format="png", origin="upper", dpi=_DPI,
+                             metadata=_SAVE_METADATA["png"])
+    finally:
+        fig.set_canvas(canvas)
+    return clipped
 
 
 @contextmanager

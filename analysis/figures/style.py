@@ -359,9 +359,13 @@ def add_note(ax: Axes, text: str, *, own_figure: bool) -> Annotation:
     return note
 
 
-def texts_outside_figure(fig: Figure, tolerance: float = 1.0) -> list[str]:
-    """Draw the figure and return the texts whose extent leaves the canvas (by > tolerance px)."""
-    fig.draw_without_rendering()
+def texts_outside_figure(fig: Figure, tolerance: float = 1.0, *, drawn: bool = False) -> list[str]:
+    """Draw the figure and return the texts whose extent leaves the canvas (by > tolerance px).
+
+    ``drawn=True`` skips the draw: the figure was just drawn (as it is laid out) by the caller.
+    """
+    if not drawn:
+        fig.draw_without_rendering()
     hidden: set[int] = set()
     for axes in fig.get_axes():
         for axis in (axes.xaxis, axes.yaxis):
