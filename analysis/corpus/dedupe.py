@@ -52,15 +52,15 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
     lsh = MinHashLSH(threshold=max(0.1, threshold - _CANDIDATE_MARGIN), num_perm=NUM_PERM)
     # the seeded permutations, drawn once and shared (datasketch would draw the same ones per text)
     template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32)
-    words = [_WORD_RE.findall(text.casefold()) for text in texts]
-    keys = [hashlib.sha1(" ".join(w).encode("utf-8")).hexdigest() for w in words]
+    # words are found again where needed rather than kept: a large corpus's words do not fit in memory
+    keys = [hashlib.sha1(" ".join(_words(text)).encode("utf-8")).hexdigest() for text in texts]
 
     def signatures(positions: list[int]) -> list:
         out = []
         for j in positions:
             signature = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32,
                                 permutations=template.permutations, scheme=template.scheme)
-            signature.update_batch(list(_shingles(words[j])))
+            signature.update_batch(list(_shingles(_words(texts[j]))))
             out.append(signature.hashvalues)
         return out
 
@@ -77,7 +77,7 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
 
     def shingles_of(j: int) -> set[bytes]:  # computed only for texts whose similarity is checked
         if j not in shingle_sets:
-            shingle_sets[j] = _shingles(words[j])
+            shingle_sets[j] = _shingles(_words(texts[j]))
         return shingle_sets[j]
 
     result: list[int | None] = []
@@ -98,6 +98,10 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
             originals[key] = j
             lsh.insert(j, signature)
     return result
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.casefold())
 
 
 def _shingles(words: list[str]) -> set[bytes]:
