@@ -12,10 +12,8 @@ import hashlib
 import re
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .memo import IngestMemo
+from .memo import IngestMemo
 
 NEAR_DUPLICATE_JACCARD = 0.8
 SHINGLE_WORDS = 5
@@ -66,11 +64,9 @@ def find_duplicates(texts: Sequence[str], *, threshold: float = NEAR_DUPLICATE_J
 
     first = {key: j for j, key in reversed(list(enumerate(keys)))}  # the first position of each text
     distinct = sorted(first.values())
-    if memo is None:
-        found = signatures(distinct)
-    else:
-        found = memo.lookup("signature", [keys[j] for j in distinct],
-                            lambda missing: signatures([distinct[i] for i in missing]))
+    memo = memo if memo is not None else IngestMemo()
+    found = memo.lookup("signature", [keys[j] for j in distinct],
+                        lambda missing: signatures([distinct[i] for i in missing]))
     hashvalues = dict(zip(distinct, found))
     originals: dict[str, int] = {}
     shingle_sets: dict[int, set[bytes]] = {}
