@@ -46,3 +46,36 @@ def test_lexicon_scorer_reads_the_codebook_without_training():
     assert proba.shape == (3, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert list(scorer.predict([MIL, ROOT, NEITHER])) == list(FRAMES)
+
+
+def _spans_char_by_char(text):
+    """indicator_spans computed the plain way: fold each character, keep where it came from."""
+    from analysis.framing.codebook import CODEBOOK_PATH, _fold, _indicator_patterns
+
+    pieces = [_fold(c) for c in text]
+    origin = [i for i, piece in enumerate(pieces) for _ in piece]
+    folded = "".join(pieces)
+    spans = sorted((origin[m.start()], origin[m.end() - 1] + 1, frame)
+                   for frame, pattern in _indicator_patterns(str(CODEBOOK_PATH)).items() if pattern is not None
+                   for m in pattern.finditer(folded) if m.end() > m.start())
+    kept = []
+    for span in spans:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def test_indicator_spans_point_at_the_phrases_as_written_also_after_characters_that_fold_to_two():
+    from analysis.framing import indicator_spans
+
+    plain = "La MILITARIZACIÓN de las cárceles no resuelve la pobreza; troops raided the port."
+    spans = indicator_spans(plain)
+    assert [plain[s:e] for s, e, _ in spans][:1] == ["MILITARIZACIÓN"]
+    assert {"pobreza"} <= {plain[s:e] for s, e, f in spans if f == "root_cause"}
+    # "ﬁ" folds to two characters and a lone combining accent to none: positions still map back
+    shifted = "ﬁnal: \u0301 " + plain + " ﬀ corrupción"
+    moved = indicator_spans(shifted)
+    assert [shifted[s:e] for s, e, _ in moved][: len(spans)] == [plain[s:e] for s, e, _ in spans]
+    assert shifted[moved[-1][0]:moved[-1][1]] == "corrupción"
+    for text in (plain, shifted, "", "ﬁ", "İstanbul police seized cocaine", "SEÑOR, la extradición"):
+        assert indicator_spans(text) == _spans_char_by_char(text)

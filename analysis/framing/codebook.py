@@ -96,8 +96,31 @@ def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = N
     return out
 
 
-#: ``_fold`` of each character met so far (a passage repeats few distinct characters).
+#: ``_fold`` of each character met so far (a passage repeats few distinct characters), and the
+#: same folds as a ``str.translate`` table for the characters whose fold is one character.
 _FOLDED_CHARS: dict[str, str] = {}
+_FOLD_TABLE: dict[int, str] = {}
+
+
+def _folded_with_origin(text: str) -> tuple[str, Sequence[int]]:
+    """``text`` folded character by character, and where in ``text`` each folded character comes from.
+
+    When every character folds to exactly one character (nearly always), the fold is one
+    ``str.translate`` and the origin is ``range(len(text))``.
+    """
+    one_to_one = True
+    for char in set(text):
+        piece = _FOLDED_CHARS.get(char)
+        if piece is None:
+            piece = _FOLDED_CHARS[char] = _fold(char)
+            if len(piece) == 1:
+                _FOLD_TABLE[ord(char)] = piece
+        one_to_one = one_to_one and len(piece) == 1
+    if one_to_one:
+        return text.translate(_FOLD_TABLE), range(len(text))
+    pieces = [_FOLDED_CHARS[char] for char in text]
+    origin = [i for i, piece in enumerate(pieces) for _ in piece]
+    return "".join(pieces), origin
 
 
 def indicator_spans(text: str, codebook_path: str | Path | None = None) -> list[tuple[int, int, str]]:
@@ -107,14 +130,7 @@ def indicator_spans(text: str, codebook_path: str | Path | None = None) -> list[
     positions mapped back to ``text`` as written, so that ``text[start:end]`` is the phrase.
     Overlapping matches of the two frames keep the earlier one.
     """
-    folded_chars, origin = [], []
-    for i, char in enumerate(text):
-        piece = _FOLDED_CHARS.get(char)
-        if piece is None:
-            piece = _FOLDED_CHARS[char] = _fold(char)
-        folded_chars.append(piece)
-        origin.extend([i] * len(piece))
-    folded = "".join(folded_chars)
+    folded, origin = _folded_with_origin(text)
     spans = []
     for frame, pattern in _indicator_patterns(str(codebook_path or CODEBOOK_PATH)).items():
         if pattern is not None:

@@ -424,13 +424,16 @@ def _evidence_html(evidence: pd.DataFrame) -> HTMLBlock:
     header = ("<tr><th>Article</th><th>Passage</th><th>p_militarization</th><th>p_root_cause</th>"
               "<th>Label</th><th>Text (indicator phrases marked)</th></tr>")
     rows = []
-    for article_id, part in evidence.groupby("article_id", sort=False):
-        first = part.iloc[0]
+    articles: dict[object, list[dict]] = {}  # article -> its rows, in the table's order
+    for row in evidence.to_dict("records"):
+        articles.setdefault(row["article_id"], []).append(row)
+    for article_id, part in articles.items():
+        first = part[0]
         date = first.get("date")
         meta = " · ".join(x for x in (str(first.get("source") or ""),
                                       "" if pd.isna(date) else f"{pd.Timestamp(date):%Y-%m-%d}") if x)
         article = f"<b>{escape(str(first['title'] or article_id))}</b>" + (f"<br><small>{escape(meta)}</small>" if meta else "")
-        for i, (_, row) in enumerate(part.iterrows()):
+        for i, row in enumerate(part):
             cell = f'<td rowspan="{len(part)}">{article}</td>' if i == 0 else ""
             rows.append(f"<tr>{cell}<td>{escape(row['side'])}</td><td>{row['p_militarization']:.2f}</td>"
                         f"<td>{row['p_root_cause']:.2f}</td><td>{escape(FRAME_NAMES.get(row['label'], row['label']))}</td>"
