@@ -651,6 +651,22 @@ def test_save_figure_embeds_lean_but_complete_font_subsets_in_pdf(tmp_path):
 # Interactive figures (plotly): hover text
 # ---------------------------------------------------------------------------------------------
 
+def test_hover_lines_are_cut_as_textwrap_cuts_them():
+    import random
+
+    from analysis.figures.interactive import HOVER_WIDTH, _wrap_lines
+
+    wrapper = textwrap.TextWrapper(HOVER_WIDTH, break_on_hyphens=False)
+    rng = random.Random(0)
+    texts = ["", "a", "x" * 80, "x" * 81, "x" * 79 + " y", "y " + "x" * 200 + " z", " ".join(["w" * 39] * 7)]
+    for i in range(400):  # words of every length; every other text has some longer than a line
+        lengths = [1, 2, 5, 9, 20, 40, 79, 80] + ([81, 120] if i % 2 else [])
+        words = ["".join(rng.choice("abcñé-") for _ in range(rng.choice(lengths))) for _ in range(rng.randint(1, 60))]
+        texts.append(" ".join(words))
+    for text in texts:
+        assert _wrap_lines(text) == wrapper.wrap(text), text
+
+
 def test_topic_map_hover_shows_title_topic_frame_outlet_date_and_the_wrapped_passage():
     words = ("The navy seized two tonnes of cocaine off Guayaquil in a semi-submersible & the "
              "government called it <a> victory against narco-terrorist gangs ") * 12
