@@ -64,3 +64,34 @@ def test_a_table_longer_than_a_sheet_is_cut_and_says_so(tmp_path, monkeypatch):
 def test_a_folder_without_tables_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="no .parquet tables"):
         write_workbook(tmp_path)
+
+
+def test_values_of_every_kind_read_back_as_written(tmp_path):
+    """Dates, times, big and odd numbers, markup, spaces, wide and empty tables, as openpyxl reads them."""
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    odd = pd.DataFrame({
+        "day": [dt.date(2026, 3, 4), dt.date(1890, 1, 2), None],
+        "when": pd.to_datetime(["2026-03-04 10:30:15.250", "2024-02-29 23:59:59.000", None]),
+        "big": [2**53 + 1, -7, 0],
+        "x": [1 / 3, float("inf"), -0.0],
+        "ok": pd.array([True, None, False], dtype="boolean"),
+        "text": ["  <b>Tom & Jerry</b>  ", "ñandú “quoted”", "=1+1"],
+    })
+    odd.to_parquet(tables / "odd.parquet")
+    pd.DataFrame({f"c{i}": [i] for i in range(30)}).to_parquet(tables / "wide.parquet")
+    pd.DataFrame({"a": pd.Series([], dtype="float64"), "b": pd.Series([], dtype="object")}).to_parquet(
+        tables / "a&b empty.parquet")
+    book = openpyxl.load_workbook(write_workbook(tables))
+    assert book.sheetnames == ["contents", "a&b empty", "odd", "wide"]
+    rows = list(book["odd"].iter_rows(values_only=True))
+    assert rows[1] == (dt.datetime(2026, 3, 4), dt.datetime(2026, 3, 4, 10, 30, 15, 250000), 2**53 + 1, 1 / 3, True,
+                       "  <b>Tom & Jerry</b>  ")
+    assert rows[2] == ("1890-01-02", dt.datetime(2024, 2, 29, 23, 59, 59), -7, "inf", None, "ñandú “quoted”")
+    assert rows[3] == (None, None, 0, 0.0, False, "=1+1")  # text that looks like a formula stays text
+    assert book["odd"]["F4"].data_type == "s"
+    wide = list(book["wide"].iter_rows(values_only=True))
+    assert wide == [tuple(f"c{i}" for i in range(30)), tuple(range(30))] and book["wide"]["AD2"].value == 29
+    assert list(book["a&b empty"].iter_rows(values_only=True)) == [("a", "b")]
+    contents = pd.read_excel(tables / "tables.xlsx", sheet_name="contents")
+    assert contents["rows"].tolist() == [0, 3, 1] and contents["columns"].tolist() == [2, 6, 30]
