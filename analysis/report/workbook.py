@@ -8,10 +8,10 @@ store are dropped, and a table longer than a sheet is cut at Excel's row limit a
 ``contents``; the Parquet and CSV files stay complete.
 
 The file is written here, part by part (Office Open XML: a zip of XML parts), with sheets streamed
-in blocks of rows: a run's half a million cells take about 2 s, where openpyxl's write-only mode
-took 13 s. What is written is what openpyxl writes for the same values (numbers, booleans,
-inline strings, dates as serial days with a date format, a bold frozen header row); the tests
-read the file back with openpyxl and pandas.
+in blocks of rows: on BBC (541,000 cells) it takes 3.5 s, where openpyxl's write-only mode took
+13 s. The cells are those openpyxl writes for the same values (numbers, booleans, inline strings,
+dates as serial days with a date format, a bold frozen header row), except that a float keeps
+every digit (openpyxl kept 16); the tests read the file back with openpyxl and pandas.
 """
 
 from __future__ import annotations
