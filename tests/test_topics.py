@@ -441,6 +441,23 @@ def test_extension_drops_a_few_passages_gone_and_counts_them_with_the_added_ones
         more[2:313], more_ids[2:313])
 
 
+def test_extension_places_a_fitted_passage_whose_text_changed_again():
+    (texts, emb, ids), _ = _grown(300, 0)
+    model = TopicModel(random_state=0).fit(texts, emb, passage_ids=ids)
+    before = model.topics_.copy()
+    # passage 0 now reads as passage 299 does (its vector too): it is placed again, the rest keep theirs
+    edited, edited_emb = [texts[299]] + texts[1:], np.vstack([emb[299:300], emb[1:]])
+    assert model.extension_refusal(edited, ids) is None
+    step = model.extend(edited, edited_emb, passage_ids=ids)
+    update = step.run_record_["update"]
+    assert (update["added_now"], update["gone_now"], update["changed_now"], update["changed_since_fit"]) == (0, 0, 1, 1)
+    assert "1 whose text changed placed again" in update["note"] and update["growth"] == pytest.approx(1 / 300)
+    assert step.topics_[0] == step.transform([texts[299]], emb[299:300])[0]
+    assert np.array_equal(step.topics_[1:], before[1:])
+    # the change stays counted from the fit, and the changed passage is now known by its new text
+    assert step.extension_refusal(edited, ids) is None and step.passage_keys_[0] == step.passage_keys_[299]
+
+
 def test_extension_is_refused_for_growth_removals_and_changes():
     (texts, emb, ids), (more, more_emb, more_ids, _) = _grown(300, 20)  # 6.7% more
     model = TopicModel(random_state=0).fit(texts, emb, passage_ids=ids)
@@ -449,8 +466,10 @@ def test_extension_is_refused_for_growth_removals_and_changes():
         model.extend(more, more_emb, passage_ids=more_ids)
     assert "0 passages added to and 20 gone from the 300 fitted ones (6.7%)" in model.extension_refusal(texts[20:],
                                                                                                     ids[20:])
-    edited = [texts[0] + " Updated."] + texts[1:]
-    assert "1 passage(s) of the fitted corpus changed text" in model.extension_refusal(edited, ids)
+    edited = [t + " Updated." if i < 15 else t for i, t in enumerate(texts)]
+    assert "0 passages added to and 15 changed in the 300 fitted ones (5.0%)" in model.extension_refusal(edited, ids)
+    assert "5 passages added to, 2 gone from and 8 changed in the 300 fitted ones (5.0%)" in model.extension_refusal(
+        edited[:8] + more[10:305], ids[:8] + more_ids[10:305])
     # growth counts from the fit: two extensions of 3% each are refused the second time
     step = model.extend(more[:309], more_emb[:309], passage_ids=more_ids[:309])
     assert step.run_record_["update"]["added_since_fit"] == 9

@@ -204,8 +204,8 @@ class Analysis:
 
         Topic names and merges of :meth:`topic_names_file` are applied; the fit itself is reused
         while the corpus, encoder and topic settings are unchanged, so naming or merging topics
-        never refits them. When only the corpus changed, by passages added (none removed or
-        changed) that are fewer than 5% of the fitted ones, the saved model is extended instead
+        never refits them. When only the corpus changed, by passages added, gone or changed that
+        are fewer than 5% of the fitted ones, the saved model is extended instead
         (:mod:`analysis.topics.extension`): the new passages get the fitted topics, and
         ``run_record_["update"]`` says so; otherwise the topics are refitted and the record says why.
         """

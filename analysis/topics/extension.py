@@ -11,6 +11,7 @@ places the new passages in it:
   cosine-similar known passages (ties by position), so it lands among the passages it resembles.
 * Topic sizes and shares are counted again; topic words, labels, centroids and representatives
   are the fit's (c-TF-IDF is not recomputed).
+* Passages of the fit whose text changed are placed again, as new passages are.
 * Passages of the fit that are gone are dropped with their topics. That happens when an added
   article comes before an existing one it duplicates: the earlier copy is kept, the later one
   becomes a duplicate (on BBC, adding 1% of the articles removed 9 fitted passages this way).
@@ -18,10 +19,11 @@ places the new passages in it:
   by how many added and gone, and why that was allowed; a refit says why it refitted (see the
   pipeline).
 
-:func:`extension_refusal` says when a model must be refitted instead: the text of a fitted passage
-changed (a passage's identity is its id and a digest of its text, kept with the model), or the
-passages added plus those gone since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted
-from the fit over every extension, so repeated small changes cannot drift far from it). Nothing
+:func:`extension_refusal` says when a model must be refitted instead: the passages added, gone
+and changed since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted from the fit over
+every extension, so repeated small changes cannot drift far from it). A passage's identity is its
+id and a digest of its text, kept with the model; a fitted passage whose text changed (a line
+of it became boilerplate once more articles repeat it, say) is placed again like an added one. Nothing
 here is random: the same model and the same passages in the same order give the same result.
 """
 
@@ -68,35 +70,43 @@ def extension_refusal(model: TopicModel, texts: Sequence[str], passage_ids: Sequ
         Every passage of the grown corpus, the fitted ones included, in corpus order.
     passage_ids : sequence, length n_passages
     max_growth : float
-        Share of passages added since the fit from which the model must be refitted.
+        Share of passages added, gone and changed since the fit from which the model must be refitted.
     """
     model._check_fitted()
     keys = getattr(model, "passage_keys_", None)
     if keys is None:
         return "the saved topic model has no passage text digests (saved by an older version)"
-    known = dict(zip(model.passage_ids_, keys))
-    new = dict(zip(passage_ids, text_keys(texts)))
-    changed = [p for p, key in known.items() if p in new and new[p] != key]
-    if changed:
-        return f"{len(changed):,} passage(s) of the fitted corpus changed text (e.g. {changed[0]!r})"
     fitted = _fitted_count(model)
-    _, _, added, gone = _changes(model, list(new))
-    growth = (added + gone) / fitted
+    _, _, _, added, gone, changed = _changes(model, list(passage_ids), text_keys(texts))
+    growth = (added + gone + changed) / fitted
     if growth >= max_growth:
-        what = f"{added:,} passages added to" + (f" and {gone:,} gone from" if gone else "")
+        parts = [f"{added:,} passages added to"] + ([f"{gone:,} gone from"] if gone else []) + (
+            [f"{changed:,} changed in"] if changed else [])
+        what = " and ".join(parts) if len(parts) < 3 else f"{parts[0]}, {parts[1]} and {parts[2]}"
         return (f"{what} the {fitted:,} fitted ones ({growth:.1%}), "
                 f"at least the {max_growth:.0%} up to which topics are extended")
     return None
 
 
-def _changes(model: TopicModel, passage_ids: Sequence) -> tuple[int, int, int, int]:
-    """Passages added and gone now, and added and gone since the fit (over every extension)."""
+def _changed_ids(model: TopicModel, passage_ids: Sequence, keys: Sequence[str]) -> set:
+    """Fitted passages still there whose text is not the text they were placed with."""
+    known = dict(zip(model.passage_ids_, model.passage_keys_))
+    return {p for p, key in zip(passage_ids, keys) if p in known and known[p] != key}
+
+
+def _changes(model: TopicModel, passage_ids: Sequence, keys: Sequence[str]) -> tuple[int, int, int, int, int, int]:
+    """Passages added, gone and changed now, and added, gone and changed since the fit (over every extension)."""
     before = model.run_record_.get("update", {})
     extended = before.get("mode") == "extended"
     known, now = set(model.passage_ids_), set(passage_ids)
     added_now, gone_now = len(now - known), len(known - now)
-    return (added_now, gone_now, added_now + (int(before.get("added_since_fit", 0)) if extended else 0),
-            gone_now + (int(before.get("gone_since_fit", 0)) if extended else 0))
+    changed_now = len(_changed_ids(model, passage_ids, keys))
+
+    def since(name: str, value: int) -> int:
+        return value + (int(before.get(name, 0)) if extended else 0)
+
+    return (added_now, gone_now, changed_now, since("added_since_fit", added_now), since("gone_since_fit", gone_now),
+            since("changed_since_fit", changed_now))
 
 
 def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray, *,
@@ -133,8 +143,10 @@ def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray
     reason = extension_refusal(model, texts, ids, max_growth=max_growth)
     if reason is not None:
         raise ValueError(f"cannot extend the topic model: {reason}; refit it")
+    keys = text_keys(texts)
+    changed = _changed_ids(model, ids, keys)
     position = {p: i for i, p in enumerate(model.passage_ids_)}
-    old = np.array([p in position for p in ids])
+    old = np.array([p in position and p not in changed for p in ids])
     from_old = np.array([position[p] for p, o in zip(ids, old) if o], dtype=int)
     unit = unit_rows(emb)
     topics = np.full(len(ids), -1, dtype=int)
@@ -146,11 +158,11 @@ def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray
         topics[added] = model._nearest(unit[added])
         layout[added] = _neighbour_positions(unit[added], unit[old], layout[old])
     fitted = _fitted_count(model)
-    changes = _changes(model, ids)
+    changes = _changes(model, ids, keys)
     model.topics_ = topics
     model.layout_ = layout
     model.passage_ids_ = ids
-    model.passage_keys_ = text_keys(texts)
+    model.passage_keys_ = keys
     model.topic_info_ = _recount(model.topic_info_, topics)
     model.outlier_share_after_ = float(np.mean(topics == -1))
     update = _update_record(fitted, len(ids), changes, topics[added], max_growth)
@@ -177,24 +189,27 @@ def _recount(info: pd.DataFrame, topics: np.ndarray) -> pd.DataFrame:
     return info
 
 
-def _update_record(fitted: int, n: int, changes: tuple[int, int, int, int], new_topics: np.ndarray,
+def _update_record(fitted: int, n: int, changes: tuple[int, int, int, int, int, int], new_topics: np.ndarray,
                    max_growth: float) -> dict[str, Any]:
-    added_now, gone_now, added_since, gone_since = changes
-    growth = (added_since + gone_since) / fitted
+    added_now, gone_now, changed_now, added_since, gone_since, changed_since = changes
+    growth = (added_since + gone_since + changed_since) / fitted
     gone_note = (f" and {gone_since:,} gone (their topics dropped; e.g. an article that became a duplicate of an "
                  f"added one)" if gone_since else "")
+    changed_note = f", {changed_since:,} whose text changed placed again" if changed_since else ""
     return {
         "mode": "extended",
         "fitted_passages": fitted,
         "passages": n,
         "added_since_fit": added_since,
         "gone_since_fit": gone_since,
+        "changed_since_fit": changed_since,
         "added_now": added_now,
         "gone_now": gone_now,
+        "changed_now": changed_now,
         "growth": growth,
         "max_growth": max_growth,
         "added_outliers": int(np.sum(new_topics == -1)),
-        "note": (f"topics extended, not refit: {added_since:,} passage(s) added to the {fitted:,} fitted{gone_note} "
-                 f"({growth:.1%} < {max_growth:.0%}); added passages were assigned to the nearest fitted topic; "
-                 "topic words are those of the fit"),
+        "note": (f"topics extended, not refit: {added_since:,} passage(s) added to the {fitted:,} fitted{gone_note}"
+                 f"{changed_note} ({growth:.1%} < {max_growth:.0%}); added passages were assigned to the nearest "
+                 "fitted topic; topic words are those of the fit"),
     }
