@@ -623,6 +623,45 @@ def _pdf_fonts(data: bytes) -> list:
     return fonts
 
 
+def _warning_figure(table, *, note):
+    """A figure that warns while it is drawn (a draw function a worker process can import)."""
+    import warnings
+
+    warnings.warn(note, UserWarning)
+    return figures.plot_confusion_matrix(table)
+
+
+def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_here_and_keep_their_warnings(tmp_path, monkeypatch):
+    from analysis.figures import save as saving
+
+    tasks = lambda folder: [  # noqa: E731
+        (figures.plot_topic_words, topic_words_table(), {"width": "double"}, "words", folder, ("png", "svg", "pdf")),
+        (figures.plot_topic_map, passage_topics_table(), {}, "map", folder, ("png", "pdf")),
+        (_warning_figure, confusion_table(), {"note": "drawn in a worker"}, "confusion", folder, ("svg",))]
+    monkeypatch.setenv(saving.FIGURE_WORKERS_ENV, "1")
+    with pytest.warns(UserWarning, match="drawn in a worker"):
+        here = saving.save_figures_from_tables(tasks(tmp_path / "here"))
+    monkeypatch.setenv(saving.FIGURE_WORKERS_ENV, "2")
+    with pytest.warns(UserWarning, match="drawn in a worker"):
+        there = saving.save_figures_from_tables(tasks(tmp_path / "there"))
+    assert saving._POOL and saving._POOL[0] == 2  # the workers were used, and are kept for the next call
+    assert [[p.name for p in paths] for paths in there] == [["words.png", "words.svg", "words.pdf"],
+                                                           ["map.png", "map.pdf"], ["confusion.svg"]]
+    for mine, theirs in zip(here, there):
+        for a, b in zip(mine, theirs):
+            assert a.read_bytes() == b.read_bytes(), b.name
+    assert saving.save_figures_from_tables([]) == []
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1"])
+def test_figure_workers_refuses_a_bad_count(monkeypatch, value):
+    from analysis.figures import save as saving
+
+    monkeypatch.setenv(saving.FIGURE_WORKERS_ENV, value)
+    with pytest.raises(ValueError, match="ANALYSIS_FIGURE_WORKERS"):
+        saving.figure_workers()
+
+
 def test_save_figure_embeds_lean_but_complete_font_subsets_in_pdf(tmp_path):
     """PDF fonts keep the glyphs and metrics matplotlib's own subsets have, without the OpenType
     layout tables (GSUB, GPOS, GDEF) that no PDF viewer applies."""

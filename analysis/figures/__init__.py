@@ -22,13 +22,13 @@ the :class:`~matplotlib.figure.Figure`. Nothing here calls ``plt.show()`` or wri
 from .corpus import plot_articles_over_time, plot_passages_per_article
 from .interactive import plot_passage_browser, plot_topic_map_interactive
 from .framing import plot_confusion_matrix, plot_frame_shares, plot_stance_by_group, plot_topic_frame_heatmap
-from .save import save_figure
+from .save import save_figure, save_figures_from_tables
 from .style import FRAME_COLORS, OUTLIER_COLOR, figure_style, topic_colors, wrap_label
 from .validation import plot_framing_validation, plot_reliability
 from .topics import plot_topic_map, plot_topic_share_over_time, plot_topic_sizes, plot_topic_words
 
 __all__ = [
-    "FRAME_COLORS", "OUTLIER_COLOR", "figure_style", "topic_colors", "wrap_label", "save_figure",
+    "FRAME_COLORS", "OUTLIER_COLOR", "figure_style", "topic_colors", "wrap_label", "save_figure", "save_figures_from_tables",
     "plot_articles_over_time", "plot_passages_per_article", "plot_topic_sizes", "plot_topic_words",
     "plot_topic_map", "plot_topic_share_over_time", "plot_frame_shares", "plot_stance_by_group",
     "plot_topic_frame_heatmap", "plot_confusion_matrix", "plot_framing_validation", "plot_reliability",

@@ -5,12 +5,18 @@ constrained layout is computed in the draw that checks for clipped text, then ke
 format) and embeds lean font subsets in PDFs: the glyphs the figure uses without the OpenType
 layout tables (GSUB, GPOS, GDEF, ...), which a PDF never reads since matplotlib places every glyph
 itself. Parsing those tables was about 80 % of the time of writing a PDF.
+
+:func:`save_figures_from_tables` draws several figures from their tables at once, in worker
+processes when more than one core is usable (:func:`figure_workers`): the bytes are those that
+drawing them one after the other gives, and a warning a figure raises in a worker is raised again
+here.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +29,7 @@ from .style import (
     texts_outside_figure,
 )
 
-__all__ = ["save_figure"]
+__all__ = ["FIGURE_WORKERS_ENV", "draw_and_save", "figure_workers", "save_figures_from_tables", "save_figure"]
 
 #: Resolution of the PNG, in dots per inch.
 _DPI = 300
@@ -168,3 +174,88 @@ def _lean_pdf_fonts() -> Iterator[None]:
 #: The tables matplotlib 3.11 leaves out of its font subsets (``_backend_pdf_ps.get_glyphs_subset``).
 _MATPLOTLIB_DROP_TABLES = ("FFTM", "PfEd", "BDF", "meta", "MERG", "TSIV", "Zapf", "bdat", "bloc", "cidg", "fdsc",
                            "feat", "fmtx", "fond", "just", "kerx", "ltag", "morx", "trak", "xref")
+
+
+#: Environment variable that sets how many processes draw figures at once (1: all in this one).
+FIGURE_WORKERS_ENV = "ANALYSIS_FIGURE_WORKERS"
+#: Most worker processes used for figures, whatever the cores.
+_MAX_FIGURE_WORKERS = 4
+#: The worker processes, started when first needed and kept for the next figures (size, pool).
+_POOL: list = []
+
+
+def figure_workers() -> int:
+    """Processes that draw figures at once: ``$ANALYSIS_FIGURE_WORKERS``, else the usable cores (at most 4)."""
+    value = os.environ.get(FIGURE_WORKERS_ENV, "").strip()
+    if value:
+        try:
+            workers = int(value)
+        except ValueError:
+            raise ValueError(f"{FIGURE_WORKERS_ENV}={value!r} must be a whole number of processes, such as 1") from None
+        if workers < 1:
+            raise ValueError(f"{FIGURE_WORKERS_ENV}={value!r} must be at least 1")
+        return workers
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_FIGURE_WORKERS))
+
+
+def draw_and_save(draw: Callable[..., Figure], table, options: dict, name: str, out_dir: str | Path,
+                  formats: Sequence[str]) -> tuple[list[Path], list[tuple[type[Warning], str]]]:
+    """``save_figure(draw(table, **options), name, out_dir, formats)``, with the warnings it raised.
+
+    Returns the files written and ``(category, message)`` of each warning, so that a worker
+    process can hand them back.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = save_figure(draw(table, **options), name, out_dir, formats=formats)
+    return paths, [(w.category, str(w.message)) for w in caught]
+
+
+def _pool(workers: int):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    if _POOL and _POOL[0] != workers:
+        _POOL[1].shutdown(wait=False, cancel_futures=True)
+        _POOL.clear()
+    if not _POOL:
+        # spawned, not forked: this process may hold threads (the encoder's, BLAS's) that a fork copies badly
+        _POOL.extend([workers, ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))])
+    return _POOL[1]
+
+
+def save_figures_from_tables(tasks: Sequence[tuple[Callable[..., Figure], object, dict, str, str | Path, Sequence[str]]]
+                             ) -> list[list[Path]]:
+    """Draw and save several figures: each task is ``(draw, table, options, name, out_dir, formats)``.
+
+    With more than one task and more than one worker (:func:`figure_workers`), the figures are
+    drawn in worker processes, started once and kept for the next call; otherwise here, one
+    after the other. Either way the files are the same, and the warnings each figure raised are
+    raised here, in the tasks' order. Returns the files written, per task.
+    """
+    tasks = list(tasks)
+    workers = min(figure_workers(), len(tasks))
+    results = None
+    if workers > 1:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            pool = _pool(figure_workers())
+            futures = [pool.submit(draw_and_save, *task) for task in tasks]
+            results = [future.result() for future in futures]
+        except (BrokenProcessPool, OSError) as err:  # no worker could start or one died: draw here
+            if _POOL:
+                _POOL[1].shutdown(wait=False, cancel_futures=True)
+                _POOL.clear()
+            warnings.warn(f"figures are drawn in this process: the worker processes failed ({err})",
+                          RuntimeWarning, stacklevel=2)
+    if results is None:
+        results = [draw_and_save(*task) for task in tasks]
+    for _, caught in results:
+        for category, message in caught:
+            warnings.warn(message, category, stacklevel=2)
+    return [paths for paths, _ in results]

@@ -283,13 +283,15 @@ def render(run: Analysis, section: str) -> dict[str, SavedFigure]:
     previous = run.cache.record(stage).get("keys", {})
     keys = {name: figure_key(name, spec) for name, spec in specs.items()}
     saved = {name: SavedFigure(name, run.out) for name in specs}
-    drawn = []
+    drawn, tasks = [], []
     for name, spec in specs.items():
         missing = [fmt for fmt in FORMATS if not _written(saved[name].path(fmt))]
         if previous.get(name) == keys[name] and not missing:
             continue
-        fg.save_figure(spec.figure(), name, run.out, formats=FORMATS if previous.get(name) != keys[name] else missing)
+        formats = FORMATS if previous.get(name) != keys[name] else tuple(missing)
+        tasks.append((spec.draw, spec.table, spec.options, name, run.out, formats))
         drawn.append(name)
+    fg.save_figures_from_tables(tasks)  # in worker processes when there are several and cores for them
     if drawn or previous != keys:
         run.cache.mark(stage, fingerprint(stage, keys), figures=list(specs), keys=keys, drawn=drawn,
                        drawn_at=time.time(), seconds=round(time.perf_counter() - start, 3))

@@ -23,7 +23,7 @@ places the new passages in it:
 and changed since the fit reach :data:`MAX_GROWTH` of the fitted ones (counted from the fit over
 every extension, so repeated small changes cannot drift far from it). A passage's identity is its
 id and a digest of its text, kept with the model; a fitted passage whose text changed (a line
-of it became boilerplate once more articles repeat it, say) is placed again like an added one. Nothing
+of it is cut as boilerplate once added articles repeat it, say) is placed again like an added one. Nothing
 here is random: the same model and the same passages in the same order give the same result.
 """
 
