@@ -215,6 +215,14 @@ def draw_and_save(draw: Callable[..., Figure], table, options: dict, name: str, 
     return paths, [(w.category, str(w.message)) for w in caught]
 
 
+def _worker_start() -> None:
+    """In a figure worker: leave Ctrl-C (and a kernel's interrupt of its process group) to the
+    process that started it, which stops its workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pool(workers: int):
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -223,8 +231,16 @@ def _pool(workers: int):
         _POOL[1].shutdown(wait=False, cancel_futures=True)
         _POOL.clear()
     if not _POOL:
+        import sys
+
+        main = sys.modules.get("__main__")
+        if main is not None and not hasattr(main, "__spec__"):
+            # a Jupyter kernel's __main__ lacks __spec__, which spawning reads; None is what an
+            # interactive interpreter's has, and tells it there is no main module to import
+            main.__spec__ = None
         # spawned, not forked: this process may hold threads (the encoder's, BLAS's) that a fork copies badly
-        _POOL.extend([workers, ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))])
+        _POOL.extend([workers, ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                                   initializer=_worker_start)])
     return _POOL[1]
 
 
@@ -247,7 +263,7 @@ def save_figures_from_tables(tasks: Sequence[tuple[Callable[..., Figure], object
             pool = _pool(figure_workers())
             futures = [pool.submit(draw_and_save, *task) for task in tasks]
             results = [future.result() for future in futures]
-        except (BrokenProcessPool, OSError) as err:  # no worker could start or one died: draw here
+        except (BrokenProcessPool, OSError, AttributeError) as err:  # no worker could start or one died: draw here
             if _POOL:
                 _POOL[1].shutdown(wait=False, cancel_futures=True)
                 _POOL.clear()
