@@ -185,7 +185,11 @@ _POOL: list = []
 
 
 def figure_workers() -> int:
-    """Processes that draw figures at once: ``$ANALYSIS_FIGURE_WORKERS``, else the usable cores (at most 4)."""
+    """Processes that draw figures at once: ``$ANALYSIS_FIGURE_WORKERS``, else the usable cores (at most 4).
+
+    The usable cores are those the encoder counts (:func:`analysis.vectorize.available_cores`), so a
+    Dask worker told to use one thread draws its figures itself.
+    """
     value = os.environ.get(FIGURE_WORKERS_ENV, "").strip()
     if value:
         try:
@@ -195,11 +199,9 @@ def figure_workers() -> int:
         if workers < 1:
             raise ValueError(f"{FIGURE_WORKERS_ENV}={value!r} must be at least 1")
         return workers
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_FIGURE_WORKERS))
+    from ..vectorize.encoders import available_cores  # affinity, CPU quota, ANALYSIS_THREADS / OMP_NUM_THREADS
+
+    return max(1, min(available_cores(), _MAX_FIGURE_WORKERS))
 
 
 def draw_and_save(draw: Callable[..., Figure], table, options: dict, name: str, out_dir: str | Path,
