@@ -190,17 +190,11 @@ def figure_workers() -> int:
     The usable cores are those the encoder counts (:func:`analysis.vectorize.available_cores`), so a
     Dask worker told to use one thread draws its figures itself.
     """
+    from ..vectorize.encoders import _threads_from, available_cores  # affinity, CPU quota, thread variables
+
     value = os.environ.get(FIGURE_WORKERS_ENV, "").strip()
     if value:
-        try:
-            workers = int(value)
-        except ValueError:
-            raise ValueError(f"{FIGURE_WORKERS_ENV}={value!r} must be a whole number of processes, such as 1") from None
-        if workers < 1:
-            raise ValueError(f"{FIGURE_WORKERS_ENV}={value!r} must be at least 1")
-        return workers
-    from ..vectorize.encoders import available_cores  # affinity, CPU quota, ANALYSIS_THREADS / OMP_NUM_THREADS
-
+        return _threads_from(FIGURE_WORKERS_ENV, value, unit="processes")
     return max(1, min(available_cores(), _MAX_FIGURE_WORKERS))
 
 
@@ -256,13 +250,13 @@ def save_figures_from_tables(tasks: Sequence[tuple[Callable[..., Figure], object
     raised here, in the tasks' order. Returns the files written, per task.
     """
     tasks = list(tasks)
-    workers = min(figure_workers(), len(tasks))
+    workers = figure_workers()
     results = None
-    if workers > 1:
+    if min(workers, len(tasks)) > 1:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            pool = _pool(figure_workers())
+            pool = _pool(workers)
             futures = [pool.submit(draw_and_save, *task) for task in tasks]
             results = [future.result() for future in futures]
         except (BrokenProcessPool, OSError, AttributeError) as err:  # no worker could start or one died: draw here

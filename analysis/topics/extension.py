@@ -72,12 +72,16 @@ def extension_refusal(model: TopicModel, texts: Sequence[str], passage_ids: Sequ
     max_growth : float
         Share of passages added, gone and changed since the fit from which the model must be refitted.
     """
+    return _refusal(model, list(passage_ids), text_keys(texts), max_growth)
+
+
+def _refusal(model: TopicModel, passage_ids: list, keys: list[str], max_growth: float) -> str | None:
+    """:func:`extension_refusal` for passages given by id and text digest."""
     model._check_fitted()
-    keys = getattr(model, "passage_keys_", None)
-    if keys is None:
+    if getattr(model, "passage_keys_", None) is None:
         return "the saved topic model has no passage text digests (saved by an older version)"
     fitted = _fitted_count(model)
-    _, _, _, added, gone, changed = _changes(model, list(passage_ids), text_keys(texts))
+    _, _, _, added, gone, changed = _changes(model, passage_ids, keys)
     growth = (added + gone + changed) / fitted
     if growth >= max_growth:
         parts = [f"{added:,} passages added to"] + ([f"{gone:,} gone from"] if gone else []) + (
@@ -140,10 +144,10 @@ def extend_model(model: TopicModel, texts: Sequence[str], embeddings: np.ndarray
     if emb.shape[1] != model.centroids_.shape[1]:
         raise ValueError(f"embeddings have {emb.shape[1]} columns but the model was fitted on "
                          f"{model.centroids_.shape[1]}; refit the topics for a new encoder")
-    reason = extension_refusal(model, texts, ids, max_growth=max_growth)
+    keys = text_keys(texts)
+    reason = _refusal(model, ids, keys, max_growth)
     if reason is not None:
         raise ValueError(f"cannot extend the topic model: {reason}; refit it")
-    keys = text_keys(texts)
     changed = _changed_ids(model, ids, keys)
     position = {p: i for i, p in enumerate(model.passage_ids_)}
     old = np.array([p in position and p not in changed for p in ids])

@@ -61,14 +61,15 @@ def _cgroup_cores() -> int | None:
         return None
 
 
-def _threads_from(name: str, value: str) -> int:
+def _threads_from(name: str, value: str, unit: str = "threads") -> int:
+    """The count an environment variable ``name`` sets (``unit`` names what is counted in errors)."""
     first = value.split(",")[0].strip()  # OpenMP allows a list per nesting level: "4,2"
     try:
         threads = int(first)
     except ValueError:
-        raise ValueError(f"{name}={value!r} must be a whole number of threads") from None
+        raise ValueError(f"{name}={value!r} must be a whole number of {unit}") from None
     if threads < 1:
-        raise ValueError(f"{name}={value!r} must be a whole number of threads, at least 1")
+        raise ValueError(f"{name}={value!r} must be a whole number of {unit}, at least 1")
     return threads
 
 
