@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from analysis.corpus.places import COVERED_COUNTRIES, country_scores, main_country
+from analysis.corpus.places import COVERED_COUNTRIES, country_scores, home_country, main_country
 
 
 @pytest.mark.parametrize("text, country", [
@@ -94,3 +94,43 @@ def test_country_ties_are_settled_the_same_way_in_every_process():
     seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(seen) == 1, seen
+
+
+@pytest.mark.parametrize("host, code", [
+    ("elpais.com.co", "CO"), ("https://www.lanacion.com.co/nota/1", "CO"), ("www.jornada.com.mx", "MX"),
+    ("eluniverso.com.ec", "EC"), ("larepublica.pe", "PE"), ("scielo.org.mx", "MX"),
+    ("news.co", ""), ("eluniverso.com", ""), ("bbc.co.uk", ""), ("", ""), ("localhost", ""),
+])
+def test_an_outlets_country_comes_from_its_address(host, code):
+    assert home_country(host) == code
+
+
+def test_an_outlet_at_home_reads_its_own_towns_as_home():
+    # Prado (Tolima) is too small for the gazetteer, but a Brazilian Prado is in it
+    text = "Amenazaron al alcalde de Prado. El panfleto apareció en el parque. El alcalde pidió protección."
+    assert main_country(text) == "Brazil"
+    assert main_country(text, home="CO") == "Colombia"  # names no place it counts: the outlet's country
+    # Rivera is a town of Huila and a department of Uruguay
+    text = "Hombre fue encontrado muerto en Rivera; la Policía investiga."
+    assert main_country(text) == "Uruguay"
+    assert main_country(text, home="CO") == "Colombia"
+
+
+def test_a_place_abroad_still_counts_when_its_country_is_named():
+    text = "Capturado en Culiacán, en México, un narcotraficante buscado por la justicia colombiana."
+    assert main_country(text, home="CO") == "Mexico"
+    assert main_country("Operativo en Culiacán, Sinaloa: tres detenidos.", home="CO") == "Mexico"  # its state
+    assert main_country("Tres detenidos en Culiacán tras un operativo.", home="CO") == "Colombia"  # neither
+    assert main_country("The football team won the national cup on Sunday.") == ""  # no outlet country: unknown
+
+
+def test_ingest_reads_the_outlets_country_from_the_url(tmp_path):
+    from analysis.corpus import load_corpus
+
+    text = ("Amenazaron al alcalde de Prado. El panfleto apareció en el parque principal del municipio y el "
+            "alcalde pidió protección a las autoridades del departamento.")
+    (tmp_path / "a.csv").write_text("id,url,text\n"
+                                   f'co,https://www.elnuevodia.com.co/nota,"{text}"\n'
+                                   f'xx,https://example.org/nota,"{text} Otra vez."\n', encoding="utf-8")
+    countries = load_corpus(tmp_path, show_progress=False).articles.set_index("article_id")["country"]
+    assert countries.to_dict() == {"co": "Colombia", "xx": "Brazil"}

@@ -34,6 +34,7 @@ from .dates import resolve_dates
 from .memo import IngestMemo, text_key
 from .metadata import LANGUAGE_SAMPLE_CHARS, LANGUAGES, detect_languages, main_country, parse_date
 from .passages import passage_spans
+from .places import home_country
 from .readers import (
     HTML_SUFFIXES,
     TABLE_SUFFIXES,
@@ -335,9 +336,11 @@ def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | N
     samples = [text[:LANGUAGE_SAMPLE_CHARS] for text in texts]  # all the detector reads
     languages = memo.lookup("language", [text_key(sample) for sample in samples],
                             lambda missing: detect_languages([samples[i] for i in missing]))
-    countries = memo.lookup("country", [text_key(c.text, c.title, c.place) for c in cleaned],
+    # the outlet's country (from its address) is part of the key: it changes how towns are read
+    homes = [home_country(doc.url) for doc in docs]
+    countries = memo.lookup("country", [text_key(c.text, c.title, c.place, home) for c, home in zip(cleaned, homes)],
                             lambda missing: [main_country(cleaned[i].text, title=cleaned[i].title,
-                                                          place=cleaned[i].place) for i in missing])
+                                                          place=cleaned[i].place, url=docs[i].url) for i in missing])
     dates = resolve_dates([c.date for c in cleaned], [_date_column(doc) for doc in docs], languages, dayfirst)
     rows = [
         {

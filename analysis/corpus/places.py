@@ -17,6 +17,13 @@ a wide margin. Ties go to the country mentioned first. A place name shared by se
 article points at, else to a country's own name, a state, the most populous place. A place name followed or preceded by another
 capitalised word (Salvador Cienfuegos, Juan Guerrero), or after "barrio", "calle" and the like,
 is not counted; nor is one written with accents its place lacks ("Cayó" is a verb, Cayo a district).
+
+An outlet's own country, when its web address shows one (``elpais.com.co``, ``jornada.com.mx``; see
+:func:`home_country`), changes two things. Its towns are mostly too small for the gazetteer, and their
+names are often those of bigger towns abroad (Prado is a Brazilian town too; Los Álamos, a Chilean
+one): so a place abroad counts only when the article also names its country, a demonym of it or one
+of its states (by a name no other country has), and a name shared with a place at home is the home
+place. An article that names no place at all is filed under the outlet's country.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["COVERED_COUNTRIES", "country_scores", "main_country"]
+__all__ = ["COVERED_COUNTRIES", "country_scores", "home_country", "main_country"]
 
 #: ISO 3166 code -> name of the countries whose states and cities are in the gazetteer.
 COVERED_COUNTRIES: dict[str, str] = {
@@ -361,7 +368,57 @@ def _weight(entry: _Entry) -> float:
     return _WEIGHT["us"] if entry.code == "US" else _WEIGHT[entry.kind]
 
 
-def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, float]:
+#: Second-level labels under which a covered country's ccTLD names a local outlet (``.com.co``); a
+#: bare ``.co`` is a generic address worldwide and shows no country.
+_SECOND_LEVEL = frozenset({"com", "org", "net", "gob", "gov", "edu", "mil", "info", "tv", "web", "nom"})
+_GENERIC_CCTLDS = frozenset({"co", "tv"})
+
+
+def home_country(host: str) -> str:
+    """ISO 3166 code of the covered country an outlet's web address belongs to, else "".
+
+    ``host`` is a host name or a URL: ``elpais.com.co`` and ``www.jornada.com.mx`` give "CO" and
+    "MX"; ``eluniverso.com`` and ``news.co`` give "" (``.co`` counts only under ``.com.co``,
+    ``.gov.co`` and the like).
+    """
+    host = (host or "").strip().lower()
+    if "/" in host:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2:
+        return ""
+    code = labels[-1].upper()
+    if code not in COVERED_COUNTRIES:
+        return ""
+    if labels[-1] in _GENERIC_CCTLDS and not (len(labels) >= 3 and labels[-2] in _SECOND_LEVEL):
+        return ""
+    return code
+
+
+def _named_abroad(mentions, home: str) -> list[tuple[list[_Entry], float, int]]:
+    """``mentions`` as an outlet of country ``home`` reads them (see the module docstring).
+
+    A name shared with a place at home is the home place (Rivera: a town in Huila, and a department
+    of Uruguay). A place abroad counts when the article names its country (or a demonym), or one of
+    its states by a name no other country has.
+    """
+    named = {e.code for entries, _, _ in mentions for e in entries if e.kind in _NAME_KINDS}
+    named |= {entries[0].code for entries, _, _ in mentions
+              if entries[0].kind == "state" and len({e.code for e in entries}) == 1}
+    kept = []
+    for entries, weight, position in mentions:
+        if any(e.code == home for e in entries):
+            entries = [e for e in entries if e.code == home]
+        else:
+            entries = [e for e in entries if e.kind in _NAME_KINDS or e.code in named]
+        if entries:
+            kept.append((entries, weight, position))
+    return kept
+
+
+def country_scores(text: str, *, title: str = "", place: str = "", home: str = "") -> dict[str, float]:
     """Weighted evidence for each country (by ISO 3166 code) in an article.
 
     Parameters
@@ -372,6 +429,9 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         Its headline (weighted like the dateline's neighbourhood).
     place : str, optional
         The dateline's place ("Culiacán"), weighted most.
+    home : str, optional
+        ISO code of the outlet's own country (:func:`home_country`): a place abroad then counts only
+        when its country is named too.
     """
     def in_text(position: int) -> float:
         return _DATELINE_WEIGHT if position < _DATELINE_CHARS else _LEAD_WEIGHT if position < _LEAD_CHARS else 1.0
@@ -381,6 +441,8 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
         mentions += _mentions(title, lambda _: _TITLE_WEIGHT)
     if place:
         mentions += _mentions(place, lambda _: _DATELINE_WEIGHT)
+    if home:
+        mentions = _named_abroad(mentions, home)
     lead: dict[str, float] = defaultdict(float)
     body: dict[str, float] = defaultdict(float)
     first: dict[str, float] = {}
@@ -407,19 +469,21 @@ def country_scores(text: str, *, title: str = "", place: str = "") -> dict[str, 
     return {code: lead.get(code, 0.0) + _BODY_SCALE * math.log1p(body.get(code, 0.0) / _BODY_SCALE) for code in found}
 
 
-def main_country(text: str, *, title: str = "", place: str = "") -> str:
+def main_country(text: str, *, title: str = "", place: str = "", home: str = "") -> str:
     """The country an article is about ("" when no country scores at least one mention).
 
-    Ties go to the country mentioned first. See the module docstring for the weights.
+    Ties go to the country mentioned first. See the module docstring for the weights. ``home`` is
+    the ISO code of the outlet's country (:func:`home_country`); an article naming no place is
+    filed there.
     """
-    scores = country_scores(text, title=title, place=place)
+    scores = country_scores(text, title=title, place=place, home=home)
     if not scores:
-        return ""
+        return _gazetteer().names.get(home, home) if home else ""
     code = max(scores, key=lambda c: scores[c])
     if code == "US":  # US actors are in most of this news: the US wins only by a wide margin
         region = max((score for c, score in scores.items() if c in COVERED_COUNTRIES), default=0.0)
         if region >= _MIN_SCORE and scores[code] < _US_MARGIN * region:
             code = max((c for c in scores if c in COVERED_COUNTRIES), key=lambda c: scores[c])
     if scores[code] < _MIN_SCORE:
-        return ""
+        return _gazetteer().names.get(home, home) if home else ""
     return _gazetteer().names.get(code, code)
