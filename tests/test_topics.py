@@ -776,3 +776,44 @@ def test_balanced_themes_raise_no_dominant_topic_warning(large):
         model = TopicModel(random_state=0).fit(texts, emb)
     assert model.run_record_["largest_topic_share"] < 0.5
     assert not [w for w in caught if issubclass(w.category, TopicModelWarning)]
+
+
+def _nested_themes(seed: int = 0, n_sub: int = 8, per: int = 230, spread: float = 0.3):
+    """About 1,900 passages: eight close sub-themes of one theme, and one distant theme of 100."""
+    rng = np.random.default_rng(seed)
+    base, other = rng.normal(size=32), rng.normal(size=32)
+    centers = [base + spread * rng.normal(size=32) for _ in range(n_sub)] + [other]
+    themes = list(THEMES.values())
+    texts, vectors = [], []
+    for k, center in enumerate(centers):
+        lead, pool = themes[k % len(themes)]
+        for _ in range(per if k < n_sub else 100):
+            vectors.append(center + 0.35 * rng.normal(size=32))
+            texts.append(f"{lead} {k}. Officials reported {' '.join(rng.choice(pool, size=4))} this week.")
+    emb = np.asarray(vectors)
+    return texts, emb / np.linalg.norm(emb, axis=1, keepdims=True)
+
+
+def test_an_automatic_grain_dominated_by_one_topic_is_refined_once(monkeypatch):
+    import analysis.topics.model as model_module
+
+    texts, emb = _nested_themes()
+    plain = TopicModel(random_state=0).fit(texts, emb)
+    assert plain.run_record_["parameters"]["hdbscan"]["min_cluster_size"] == 10  # round(0.005 n)
+    assert "finer_grain" not in plain.run_record_["parameters"]
+    # pretend a quarter of the corpus is "the bulk", so that this corpus triggers the finer grain
+    share = plain.run_record_["largest_topic_share"]
+    monkeypatch.setattr(model_module, "DOMINANT_TOPIC_SHARE", share / 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TopicModelWarning)
+        refined = TopicModel(random_state=0).fit(texts, emb)
+        direct = TopicModel(random_state=0, min_topic_size=5).fit(texts, emb)  # 10 // FINER_GRAIN, floored at 5
+        kept = TopicModel(random_state=0, min_topic_size=10).fit(texts, emb)
+    grain = refined.run_record_["parameters"]["finer_grain"]
+    assert grain["first_min_cluster_size"] == 10 and grain["min_cluster_size"] == 5
+    assert grain["first_largest_share"] >= share / 2
+    assert refined.run_record_["parameters"]["hdbscan"]["min_cluster_size"] == 5
+    assert np.array_equal(refined.topics_, direct.topics_)  # the same as asking for that grain
+    # a grain the user set is kept as given
+    assert "finer_grain" not in kept.run_record_["parameters"]
+    assert np.array_equal(kept.topics_, plain.topics_)
