@@ -13,7 +13,9 @@ What it prints, in one run:
   encoder is given by default).
 * Languages: the shipped model on the team-written parallel pairs
   (``benchmarks/data/parallel_pairs.csv``): share of pairs whose English and Spanish sentences
-  get the same label, and accuracy per language.
+  get the same label, and accuracy per language; then the same on the pairs neither of whose
+  sentences is close to a codebook example the model is trained on (cosine >= 0.9 in the
+  encoder's space: some pairs repeat an example word for word).
 * Off-topic: the shipped model on the held-out half of BBC News (articles never used in
   training): share of passages per category labelled militarization or root cause, the
   mean stance of each category's articles with a bootstrap 95% CI, and the share of articles
@@ -75,6 +77,16 @@ def languages() -> None:
           f"accuracy EN {np.mean(en == gold):.1%}, ES {np.mean(es == gold):.1%}")
     for i in np.flatnonzero(en != es):
         print(f"  pair {pairs['pair'][i]} ({gold[i]}): EN {en[i]}, ES {es[i]}")
+    from analysis.framing.codebook import codebook_examples
+
+    examples = embedder.encode(codebook_examples()["text"].tolist())
+    nearest = np.maximum((embedder.encode(pairs["en"].tolist()) @ examples.T).max(axis=1),
+                         (embedder.encode(pairs["es"].tolist()) @ examples.T).max(axis=1))
+    unseen = nearest < 0.9
+    print(f"   pairs not close to a codebook example (cosine < 0.9; {int((~unseen).sum())} are, pairs "
+          f"{', '.join(str(p) for p in pairs['pair'][~unseen])}): {int(unseen.sum())} pairs, same label "
+          f"{np.mean(en[unseen] == es[unseen]):.1%}; accuracy EN {np.mean(en[unseen] == gold[unseen]):.1%}, "
+          f"ES {np.mean(es[unseen] == gold[unseen]):.1%}")
 
 
 def offtopic(corpora: Path) -> None:
