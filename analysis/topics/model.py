@@ -16,7 +16,9 @@ Size-aware defaults (``n`` = number of passages)
       0.30-0.42), but on 5% of ljz_zacatecas (2,062 Spanish passages, the in-domain use) they
       give 64 topics with NPMI 0.11 where the higher floors give 24 topics with NPMI 0.03; on
       full BBC (10,148 passages) both give 51 and 10 (32 topics, ARI 0.44, NPMI 0.33). For a
-      small corpus, ``n_topics`` or ``min_topic_size`` sets the grain.
+      small corpus, ``n_topics`` or ``min_topic_size`` sets the grain. When the automatic grain
+      leaves one topic with 90% of the passages or more (tens of thousands of passages), HDBSCAN
+      is run once more with a quarter of that size (see :data:`DOMINANT_TOPIC_SHARE`).
     * Vocabulary: terms from :class:`analysis.topics.labels.TermAnalyzer` (English + Spanish
       stop words, news boilerplate, multi-word proper nouns kept whole) that occur in at least
       ``min_df = clip(n // 1000, 1, 5)`` passages (or ``min_df``); c-TF-IDF with
