@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analysis.framing import DEFAULT_MODEL_DIR, FramingClassifier  # noqa: E402
+from analysis.framing.codebook import codebook_examples  # noqa: E402
 from analysis.framing.gold import default_corpora_dir  # noqa: E402
 from analysis.framing.instrument import validate_instrument  # noqa: E402
 from analysis.framing.protocol import offtopic_passages  # noqa: E402
@@ -70,18 +71,16 @@ def languages() -> None:
     pairs = pd.read_csv(REPO / "benchmarks" / "data" / "parallel_pairs.csv")
     model = FramingClassifier.load(DEFAULT_MODEL_DIR)
     embedder = Embedder(show_progress=False)
-    en = model.predict(pairs["en"].tolist(), embeddings=embedder.encode(pairs["en"].tolist()))
-    es = model.predict(pairs["es"].tolist(), embeddings=embedder.encode(pairs["es"].tolist()))
+    en_emb, es_emb = embedder.encode(pairs["en"].tolist()), embedder.encode(pairs["es"].tolist())
+    en = model.predict(pairs["en"].tolist(), embeddings=en_emb)
+    es = model.predict(pairs["es"].tolist(), embeddings=es_emb)
     gold = pairs["label"].to_numpy()
     print(f"== parallel pairs ({len(pairs)} team-written EN/ES pairs): same label {np.mean(en == es):.1%}; "
           f"accuracy EN {np.mean(en == gold):.1%}, ES {np.mean(es == gold):.1%}")
     for i in np.flatnonzero(en != es):
         print(f"  pair {pairs['pair'][i]} ({gold[i]}): EN {en[i]}, ES {es[i]}")
-    from analysis.framing.codebook import codebook_examples
-
     examples = embedder.encode(codebook_examples()["text"].tolist())
-    nearest = np.maximum((embedder.encode(pairs["en"].tolist()) @ examples.T).max(axis=1),
-                         (embedder.encode(pairs["es"].tolist()) @ examples.T).max(axis=1))
+    nearest = np.maximum((en_emb @ examples.T).max(axis=1), (es_emb @ examples.T).max(axis=1))
     unseen = nearest < 0.9
     print(f"   pairs not close to a codebook example (cosine < 0.9; {int((~unseen).sum())} are, pairs "
           f"{', '.join(str(p) for p in pairs['pair'][~unseen])}): {int(unseen.sum())} pairs, same label "

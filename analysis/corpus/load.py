@@ -340,7 +340,7 @@ def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | N
     homes = [home_country(doc.url) for doc in docs]
     countries = memo.lookup("country", [text_key(c.text, c.title, c.place, home) for c, home in zip(cleaned, homes)],
                             lambda missing: [main_country(cleaned[i].text, title=cleaned[i].title,
-                                                          place=cleaned[i].place, url=docs[i].url) for i in missing])
+                                                          place=cleaned[i].place, home=homes[i]) for i in missing])
     dates = resolve_dates([c.date for c in cleaned], [_date_column(doc) for doc in docs], languages, dayfirst)
     rows = [
         {

@@ -136,12 +136,12 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
 # --- country --------------------------------------------------------------------------------
 
 
-def main_country(text: str, *, title: str = "", place: str = "", url: str = "") -> str:
+def main_country(text: str, *, title: str = "", place: str = "", home: str = "") -> str:
     """The country an article is about, from a gazetteer weighted toward the dateline and the lead.
 
-    ``url`` is the article's address: an outlet under a covered country's domain (``.com.co``,
-    ``.mx``) has its own towns read as home. See :func:`analysis.corpus.places.main_country`.
+    ``home`` is the ISO code of the outlet's country (:func:`analysis.corpus.places.home_country`
+    of its address), whose towns are read as home. See :func:`analysis.corpus.places.main_country`.
     """
-    from .places import home_country, main_country as from_gazetteer
+    from .places import main_country as from_gazetteer
 
-    return from_gazetteer(text, title=title, place=place, home=home_country(url))
+    return from_gazetteer(text, title=title, place=place, home=home)

@@ -381,12 +381,10 @@ def home_country(host: str) -> str:
     "MX"; ``eluniverso.com`` and ``news.co`` give "" (``.co`` counts only under ``.com.co``,
     ``.gov.co`` and the like).
     """
-    host = (host or "").strip().lower()
-    if "/" in host:
-        from urllib.parse import urlsplit
+    from .metadata import domain_of
 
-        host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
-    labels = host.rstrip(".").split(".")
+    host = (host or "").strip().lower()
+    labels = (domain_of(host) if "/" in host else host).rstrip(".").split(".")
     if len(labels) < 2:
         return ""
     code = labels[-1].upper()
