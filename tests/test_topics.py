@@ -817,3 +817,28 @@ def test_an_automatic_grain_dominated_by_one_topic_is_refined_once(monkeypatch):
     # a grain the user set is kept as given
     assert "finer_grain" not in kept.run_record_["parameters"]
     assert np.array_equal(kept.topics_, plain.topics_)
+
+
+def test_the_finer_grain_splits_a_topic_that_would_still_hold_the_bulk(monkeypatch):
+    # on a subsample of ljz_zacatecas the finer grain alone kept one topic of 96.6%: the refined
+    # HDBSCAN may not select a cluster above MAX_REFINED_TOPIC_SHARE, and picks its parts instead
+    import analysis.topics.model as model_module
+
+    texts, emb = _nested_themes()
+    n = len(texts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TopicModelWarning)
+        plain = TopicModel(random_state=0).fit(texts, emb)
+        monkeypatch.setattr(model_module, "DOMINANT_TOPIC_SHARE", plain.run_record_["largest_topic_share"] / 2)
+        monkeypatch.setattr(model_module, "MAX_REFINED_TOPIC_SHARE", 1.0)  # no cap: the refined grain as before
+        uncapped = TopicModel(random_state=0).fit(texts, emb)
+        bulk = uncapped.run_record_["parameters"]["finer_grain"]["largest_share"]
+        monkeypatch.setattr(model_module, "MAX_REFINED_TOPIC_SHARE", 0.8 * bulk)  # that topic is now too big
+        capped = TopicModel(random_state=0).fit(texts, emb)
+    grain = capped.run_record_["parameters"]["finer_grain"]
+    assert grain["max_cluster_size"] == int(0.8 * bulk * n)
+    assert capped.run_record_["parameters"]["hdbscan"]["max_cluster_size"] == grain["max_cluster_size"]
+    assert grain["largest_share"] <= 0.8 * bulk < bulk  # no raw cluster above the cap
+    assert capped.run_record_["n_topics"] > uncapped.run_record_["n_topics"]
+    # the cap is part of the refinement only: a corpus without a dominant topic is clustered as before
+    assert "max_cluster_size" not in plain.run_record_["parameters"]["hdbscan"]

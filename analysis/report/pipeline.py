@@ -196,7 +196,7 @@ class Analysis:
     def topic_fingerprints(self) -> tuple[str, str]:
         """``(settings, fit)`` fingerprints of the topic model: encoder, seed and topic settings,
         and those with the corpus."""
-        settings = fingerprint("topics/5", self.embedding_model, self.seed, self.n_topics, self.min_topic_size)
+        settings = fingerprint("topics/6", self.embedding_model, self.seed, self.n_topics, self.min_topic_size)
         return settings, fingerprint(settings, self.corpus_fingerprint())
 
     def topic_model(self):
