@@ -7,16 +7,19 @@ sampling ``stratum`` (``random`` or ``targeted``) and how a targeted passage was
 (``selection``), the first coder's ``label`` and ``mixed`` flag, the independent second coder's
 ``second_label`` where the passage was double-coded, and the adjudicated ``final_label`` (with the
 settling rule in ``note``). ``gold_supplement.csv`` has the same columns for more passages of the
-same articles (stratum ``remainder``: the passages neither stratum drew, coded in a third round;
-selection ``round4``: the rest of the Colombian regional articles and one more passage each of
-200 Lucio Torres articles, coded in a fourth round), kept apart because the gold standard takes at most 8 passages per article and its strata are
+same outlets: stratum ``remainder``, the other passages of the gold standard's English and
+Colombian articles (third round) and, with selection ``round4``, the rest of the Colombian
+regional articles and one more passage each of 200 Lucio Torres articles (fourth round); stratum
+``targeted``, selection ``round5:keywords:<frame>``, passages of Lucio Torres, Socialist Worker
+and Amazon Underworld that name one of a frame's cues and a drug-trade word (fifth round). They
+are kept apart because the gold standard takes at most 8 passages per article and its strata are
 samples: the model learns from them, the validation holds them out with their outlet, and they
 are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
 them with the project's own corpus loader and checks every SHA-1, so a changed loader or corpus
 fails loudly instead of training on other text.
 
 Coders are recorded on every row. ``lead`` is the project's lead engineer's session;
-``coder-f1`` .. ``coder-f25`` are separate annotation sessions of the team given the codebook and
+``coder-f1`` .. ``coder-f30`` are separate annotation sessions of the team given the codebook and
 the passages only; ``coder-s*`` are the blind second coders. All are AI-agent coders working one
 passage at a time against the codebook, not human annotators; see the README.
 """
