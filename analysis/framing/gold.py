@@ -11,7 +11,9 @@ same outlets: stratum ``remainder``, the other passages of the gold standard's E
 Colombian articles (third round) and, with selection ``round4``, the rest of the Colombian
 regional articles and one more passage each of 200 Lucio Torres articles (fourth round); stratum
 ``targeted``, selection ``round5:keywords:<frame>``, passages of Lucio Torres, Socialist Worker
-and Amazon Underworld that name one of a frame's cues and a drug-trade word (fifth round). They
+and Amazon Underworld that name one of a frame's cues and a drug-trade word (fifth round), and
+with selection ``round6:keywords:<frame>`` such passages of AllSides' US outlets and La Jornada
+Zacatecas, one each from articles the gold standard does not hold (sixth round). They
 are kept apart because the gold standard takes at most 8 passages per article and its strata are
 samples: the model learns from them, the validation holds them out with their outlet, and they
 are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
@@ -19,7 +21,7 @@ them with the project's own corpus loader and checks every SHA-1, so a changed l
 fails loudly instead of training on other text.
 
 Coders are recorded on every row. ``lead`` is the project's lead engineer's session;
-``coder-f1`` .. ``coder-f30`` are separate annotation sessions of the team given the codebook and
+``coder-f1`` .. ``coder-f35`` are separate annotation sessions of the team given the codebook and
 the passages only; ``coder-s*`` are the blind second coders. All are AI-agent coders working one
 passage at a time against the codebook, not human annotators; see the README.
 """
