@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.framing.gold import (GOLD_COLUMNS, GoldStandardError, attach_texts, read_gold_standard,
+from analysis.framing.gold import (GOLD_COLUMNS, RESERVE_PATH, GoldStandardError, attach_texts, read_gold_standard,
                                    read_gold_supplement)
 
 FRAMES = ("militarization", "root_cause", "neither")
@@ -57,8 +57,11 @@ def test_the_supplement_is_coded_like_the_gold_standard_and_kept_apart(gold, sup
     assert len(supplement) >= 500 and list(supplement.columns[: len(GOLD_COLUMNS)]) == GOLD_COLUMNS
     assert set(supplement["stratum"]) == {"remainder"}
     assert not set(supplement["passage_key"]) & set(gold["passage_key"])
-    # the rest of articles already in the gold standard, from its own corpora
-    assert set(supplement["corpus"] + "/" + supplement["article_id"]) <= set(gold["corpus"] + "/" + gold["article_id"])
+    # the rest of articles already in the gold standard, or (fourth round) more articles of its outlets:
+    # every supplement passage is held out with an outlet the validation tests
+    assert set(supplement["outlet"]) <= set(gold["outlet"])
+    in_gold = (supplement["corpus"] + "/" + supplement["article_id"]).isin(set(gold["corpus"] + "/" + gold["article_id"]))
+    assert (supplement.loc[~in_gold, "selection"] == "round4").all()
     assert supplement["coder"].str.fullmatch(r"coder-f\d+").all()
     assert supplement["sha1"].str.fullmatch(r"[0-9a-f]{40}").all()
     double = supplement[supplement["second_label"] != ""]
@@ -97,11 +100,29 @@ def test_missing_corpora_are_reported_with_the_folder(tmp_path, gold):
     with pytest.raises(FileNotFoundError, match="corpora of the gold standard are not at"):
         attach_texts(gold.head(3), tmp_path / "nowhere")
 
+def test_the_reserve_is_coded_like_the_rest_and_kept_out_of_training(gold, supplement):
+    # training reads the gold standard and the supplement (analysis.framing.protocol.training_data)
+    reserve = read_gold_standard(RESERVE_PATH)
+    assert len(reserve) >= 500 and list(reserve.columns[: len(GOLD_COLUMNS)]) == GOLD_COLUMNS
+    assert not set(reserve["passage_key"]) & (set(gold["passage_key"]) | set(supplement["passage_key"]))
+    assert reserve["selection"].str.fullmatch(r"round[56]:keywords:(militarization|root_cause)").all()
+    assert reserve["coder"].str.fullmatch(r"coder-f\d+").all()
+    double = reserve[reserve["second_label"] != ""]
+    assert len(double) >= 200 and (double["second_coder"] != double["coder"]).all()
+    disagree = double["label"] != double["second_label"]
+    assert double.loc[disagree, "note"].str.startswith("adjudicated by rule A").all()
+    single = reserve["second_label"] == ""
+    assert (reserve.loc[single, "final_label"] == reserve.loc[single, "label"]).all()
+    from analysis.framing.codebook import load_codebook
+
+    rules = {r["id"] for r in load_codebook()["adjudication_rules"]}
+    assert set(double.loc[disagree, "note"].str.extract(r"rule (A\d+)")[0]) <= rules
+
 
 @pytest.mark.corpora
 @pytest.mark.slow
 def test_every_text_is_rebuilt_by_the_loader_with_its_sha1(gold, supplement, corpora_dir):
-    for table in (gold, supplement):
+    for table in (gold, supplement, read_gold_standard(RESERVE_PATH)):
         rebuilt = attach_texts(table, corpora_dir)
         assert rebuilt["text"].str.len().gt(0).all() and len(rebuilt) == len(table)
     # a changed text is caught: forge one hash

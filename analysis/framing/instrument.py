@@ -267,8 +267,10 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
              *[f"| {source} | " + " | ".join(str(int(v)) for v in row) + " |" for source, row in counts.iterrows()], "",
              "Gold standard: real passages of Mexican, Colombian and US coverage in Spanish and English, coded "
              "against `codebook.yaml` by AI-agent coders of the team (not human annotators), "
-             f"{n_double:,} double-coded blind; gold_supplement: the other passages of the same articles, coded in a "
-             "third round (trained on, held out with their outlet, never scored); seeds: the project's five seed articles; "
+             f"{n_double:,} double-coded blind; gold_supplement: more passages of the same outlets (the other passages "
+             "of the gold standard's English and Colombian articles, the rest of the Colombian regional articles "
+             "and one more passage each of 200 Lucio Torres articles), coded in later rounds (trained on, held out "
+             "with their outlet, never scored); seeds: the project's five seed articles; "
              "codebook: team-written examples; offtopic: BBC News and AG News passages, `neither` by construction.", ""]
     if validation is not None:
         m = validation["metrics"]
@@ -302,8 +304,8 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
               "and the model often calls them either way.",
               "- Corruption, impunity or poverty mentioned without a link to the drug trade are `neither`; the model "
               "tends to read them as root causes.",
-              "- Spanish local crime notes from one outlet dominate the Spanish training data; other Spanish outlets "
-              "and registers (opinion, analysis) are scored less reliably.",
+              "- More than half of the Spanish training passages are local crime notes from one Mexican outlet (La "
+              "Jornada Zacatecas); other Spanish outlets and registers (opinion, analysis) are scored less reliably.",
               "- Critiques of force without an alternative are militarization by the codebook; the model sometimes "
               "reads the critique as root cause.", ""]
     return "\n".join(lines)
