@@ -7,9 +7,11 @@ sampling ``stratum`` (``random`` or ``targeted``) and how a targeted passage was
 (``selection``), the first coder's ``label`` and ``mixed`` flag, the independent second coder's
 ``second_label`` where the passage was double-coded, and the adjudicated ``final_label`` (with the
 settling rule in ``note``). ``gold_supplement.csv`` has the same columns for more passages of the
-same outlets: stratum ``remainder``, the other passages of the gold standard's English and
-Colombian articles (third round) and, with selection ``round4``, the rest of the Colombian
-regional articles and one more passage each of 200 Lucio Torres articles (fourth round). They
+same outlets: stratum ``remainder``, the other passages of the gold standard's AllSides, web-page
+and Colombian articles (third round); with selection ``round4``, the rest of the Colombian
+regional articles and one more passage each of 200 Lucio Torres articles (fourth round); with
+selection ``round7``, the other passages of its Socialist Worker and Amazon Underworld articles
+(seventh round). They
 are kept apart because the gold standard takes at most 8 passages per article and its strata are
 samples: the model learns from them, the validation holds them out with their outlet, and they
 are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
@@ -23,9 +25,12 @@ they name one of a frame's cues and a drug-trade word (selection ``round5:``/``r
 choice of the lexicon's weight from 1 to 0.5 (nine folds of ten).
 
 Coders are recorded on every row. ``lead`` is the project's lead engineer's session;
-``coder-f1`` .. ``coder-f35`` are separate annotation sessions of the team given the codebook and
+``coder-f1`` .. ``coder-f40`` are separate annotation sessions of the team given the codebook and
 the passages only; ``coder-s*`` are the blind second coders. All are AI-agent coders working one
-passage at a time against the codebook, not human annotators; see the README.
+passage at a time against the codebook, not human annotators; see the README. A disagreement's
+``note`` names the rule that settled it (``adjudicated by rule A8``); a single-coded label that a
+rule written after its round overturns is settled by the lead and says so (``re-adjudicated by
+lead under rule A23 ...``).
 """
 
 from __future__ import annotations
