@@ -22,10 +22,13 @@ Socialist Worker, Amazon Underworld, AllSides' US outlets and La Jornada Zacatec
 they name one of a frame's cues and a drug-trade word (selection ``round5:``/``round6:keywords:
 <frame>``). Trained on, they lowered the outlet-held-out scores and the parallel-pair agreement
 (README): a sample picked by the lexicon's own cues and mostly ``neither`` pulls the in-fold
-choice of the lexicon's weight from 1 to 0.5 (nine folds of ten).
+choice of the lexicon's weight from 1 to 0.5 (nine folds of ten). It also holds the eighth
+round (stratum ``remainder``, selection ``round8``): 500 more passages of the Lucio Torres
+articles of the gold standard and the supplement, drawn at random (at most two per article, 96%
+``neither``); trained on, they lowered the outlet-held-out scores in both languages (README).
 
 Coders are recorded on every row. ``lead`` is the project's lead engineer's session;
-``coder-f1`` .. ``coder-f40`` are separate annotation sessions of the team given the codebook and
+``coder-f1`` .. ``coder-f45`` are separate annotation sessions of the team given the codebook and
 the passages only; ``coder-s*`` are the blind second coders. All are AI-agent coders working one
 passage at a time against the codebook, not human annotators; see the README. A disagreement's
 ``note`` names the rule that settled it (``adjudicated by rule A8``); a single-coded label that a
