@@ -11,10 +11,9 @@ same outlets: stratum ``remainder``, the other passages of the gold standard's A
 and Colombian articles (third round); with selection ``round4``, the rest of the Colombian
 regional articles and one more passage each of 200 Lucio Torres articles (fourth round); with
 selection ``round7``, the other passages of its Socialist Worker and Amazon Underworld articles
-(seventh round). They
-are kept apart because the gold standard takes at most 8 passages per article and its strata are
-samples: the model learns from them, the validation holds them out with their outlet, and they
-are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
+(seventh round). They are kept apart because the gold standard takes at most 8 passages per
+article and its strata are samples: the model learns from them, the validation holds them out
+with their outlet, and they are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
 them with the project's own corpus loader and checks every SHA-1, so a changed loader or corpus
 fails loudly instead of training on other text. ``gold_reserve.csv`` (same columns) holds
 passages coded in the fifth and sixth rounds that nothing reads yet: passages of Lucio Torres,

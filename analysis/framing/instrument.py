@@ -257,9 +257,10 @@ def _model_card(method: str, identity: str, data: pd.DataFrame, validation: dict
                 "labelled in-domain passages against off-topic news): p(frame) x p_relevant, the rest to `neither`."
                 if method == GATED else
                 " The model also carries a learned relevance score (logistic regression on the embedding: labelled "
-                "in-domain passages against off-topic news). It does not change the frames (gating them did not score higher "
-                "over both languages in the validation below); the report uses it to count articles judged off-topic (mean p_relevant "
-                "below 0.5) and, with `-p relevant_only true`, to leave them out of the framing tables and figures."),
+                "in-domain passages against off-topic news). It does not change the frames (gating them did not "
+                "score higher over both languages in the validation below); the report uses it to count articles "
+                "judged off-topic (mean p_relevant below 0.5) and, with `-p relevant_only true`, to leave them out "
+                "of the framing tables and figures."),
              f"Encoder: `{identity}` (multilingual Universal Sentence Encoder v3; the model refuses vectors of "
              "another dimension).", "",
              "## Training data", "", "| source | " + " | ".join(counts.columns) + " |",
