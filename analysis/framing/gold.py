@@ -13,9 +13,9 @@ regional articles and one more passage each of 200 Lucio Torres articles (fourth
 selection ``round7``, the other passages of its Socialist Worker and Amazon Underworld articles
 (seventh round). They are kept apart because the gold standard takes at most 8 passages per
 article and its strata are samples: the model learns from them, the validation holds them out
-with their outlet, and they are never scored. Texts are never stored in the repository: :func:`attach_texts` rebuilds
-them with the project's own corpus loader and checks every SHA-1, so a changed loader or corpus
-fails loudly instead of training on other text. ``gold_reserve.csv`` (same columns) holds
+with their outlet, and they are never scored. Texts are never stored in the repository:
+:func:`attach_texts` rebuilds them with the project's own corpus loader and checks every SHA-1,
+so a changed loader or corpus fails loudly instead of training on other text. ``gold_reserve.csv`` (same columns) holds
 passages coded in the fifth and sixth rounds that nothing reads yet: passages of Lucio Torres,
 Socialist Worker, Amazon Underworld, AllSides' US outlets and La Jornada Zacatecas picked because
 they name one of a frame's cues and a drug-trade word (selection ``round5:``/``round6:keywords:
