@@ -8,8 +8,8 @@ Spanish among them, 512 dimensions, unit length. Every file of the package that 
 SHA-256 recorded here before the encoder is built, so a corrupted or substituted file fails loudly
 instead of embedding noise.
 
-Two things are done differently from the package's own ``USE.encode``, neither of which changes a
-token id (the tests check both against the package's own path):
+Two things are done differently from the package's own ``USE.encode`` (the tests check both
+against the package's own path):
 
 * The package's tokenizer is a pure-Python port of SentencePiece, about a fifth of the encoding
   time. Google's ``sentencepiece`` library (Apache-2.0, C++, pinned in the lock) reads the same
@@ -26,6 +26,8 @@ token id (the tests check both against the package's own path):
   the process may use cores (numpy releases the GIL in both), each over its own slices of
   ``SLICE_PASSAGES`` passages with one BLAS thread: 1.3 times the throughput of two BLAS threads
   on 2 cores. Every slice is computed alone, so the vectors do not depend on the thread count.
+  Cut into other micro-batches than the package cuts, a vector moves by at most 4e-7 from the
+  package's (BBC), which is still enough to change HDBSCAN's automatic topic grain (README).
 """
 
 from __future__ import annotations
