@@ -728,3 +728,29 @@ def test_topic_map_hover_shows_title_topic_frame_outlet_date_and_the_wrapped_pas
     assert "narco-terrorist" in shown  # broken at spaces only
     assert hover["p1"] == "topic: navy | cocaine · frame: Neither · outlet: (unknown) · date: undated<br><br>Short passage about ports."
     assert hover["p2"].endswith("outlet: AP · date: 2025-12-05<br><br>(empty)") and "frame: (not framed)" in hover["p2"]
+
+
+def test_figures_import_without_the_framing_models_and_the_framing_names_still_resolve():
+    """A figure worker imports analysis.figures only: the framing models (and scikit-learn) stay unloaded
+    until a name of analysis.framing that needs them is asked for."""
+    import subprocess
+    import sys
+
+    check = """
+import sys
+import analysis.figures
+assert "sklearn" not in sys.modules and "analysis.framing.model" not in sys.modules, "loaded at import"
+import analysis.framing as framing
+assert "FramingClassifier" in dir(framing) and "FramingClassifier" in framing.__all__
+from analysis.framing import FramingClassifier, indicator_spans
+assert FramingClassifier.__module__ == "analysis.framing.model" and "sklearn" in sys.modules
+try:
+    framing.no_such_name
+except AttributeError as err:
+    assert "no_such_name" in str(err)
+else:
+    raise AssertionError("an unknown name resolved")
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -11,21 +11,32 @@ leave-one-article-out helpers; :mod:`.cli` is ``analysis framing validate | trai
 export | import``.
 """
 
-from .codebook import CODEBOOK_PATH, codebook_examples, indicator_matches, indicator_spans, load_codebook
-from .ensemble import EnsembleScorer
-from .frames import FRAME_NAMES, FRAMES, Frame
-from .model import (
-    DEFAULT_MODEL_DIR,
-    METHODS,
-    FramingClassifier,
-    LexiconScorer,
-    SupervisedScorer,
-    ZeroShotScorer,
-    make_scorer,
-    predictions_table,
-)
+from importlib import import_module
+from typing import Any
 
-__all__ = ["CODEBOOK_PATH", "DEFAULT_MODEL_DIR", "FRAMES", "FRAME_NAMES", "METHODS", "EnsembleScorer", "Frame",
-           "FramingClassifier",
-           "LexiconScorer", "SupervisedScorer", "ZeroShotScorer", "codebook_examples", "indicator_matches", "indicator_spans",
-           "load_codebook", "make_scorer", "predictions_table"]
+from .frames import FRAME_NAMES, FRAMES, Frame
+
+#: Names this package exports from its modules, imported on first use: drawing a figure needs
+#: only :mod:`.frames`, and the models bring scikit-learn with them (most of a figure worker's start).
+_EXPORTS = {
+    "codebook": ("CODEBOOK_PATH", "codebook_examples", "indicator_matches", "indicator_spans", "load_codebook"),
+    "ensemble": ("EnsembleScorer",),
+    "model": ("DEFAULT_MODEL_DIR", "METHODS", "FramingClassifier", "LexiconScorer", "SupervisedScorer",
+              "ZeroShotScorer", "make_scorer", "predictions_table"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(["FRAMES", "FRAME_NAMES", "Frame", *_MODULE_OF])
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})
