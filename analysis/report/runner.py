@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from stat import S_ISREG
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,8 @@ __all__ = ["NOTEBOOK_DIR", "NOT_RERUN", "ReportError", "notebook_key", "notebook
 NOT_RERUN = "unchanged, not rerun"
 #: The record of what each notebook last wrote into OUT (under OUT/state).
 NOTEBOOKS_RECORD = "notebooks.json"
+#: What the kernel imports as soon as it starts, before the first notebook's cells are sent.
+PRELOAD = "import analysis.report, IPython.display"
 
 
 class ReportError(RuntimeError):
@@ -161,12 +164,22 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     timings: dict[str, float] = {}
     statuses: dict[str, dict[str, Any]] = {}
     kernel = _SharedKernel(kernel_name, out)
+
+    def key_of(path: Path) -> str:
+        own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
+        return notebook_key(path, own, kernel_name, inputs)
+
     try:
+        if any(not records.unchanged(p.name, key_of(p), out / "notebooks" / p.name) for p in paths):
+            # the kernel boots and imports the package while this process imports papermill
+            kernel.start(preload=PRELOAD)
+            if any(p.name == REPORT_NOTEBOOK for p in paths):  # needed at the end, imported meanwhile
+                threading.Thread(target=_import_quietly, args=("nbconvert",), daemon=True).start()
         for path in paths:
             target = out / "notebooks" / path.name
             own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
             start = time.perf_counter()
-            key = notebook_key(path, own, kernel_name, inputs)
+            key = key_of(path)
             if records.unchanged(path.name, key, target):
                 records.keep(path.name)
                 status = NOT_RERUN
@@ -223,11 +236,39 @@ class _SharedKernel:
     def __init__(self, kernel_name: str, out: Path) -> None:
         self.kernel_name, self.out = kernel_name, out
         self.manager = None
+        self._preloading = None  # the client that sent the preload, until the first notebook runs
+
+    def start(self, preload: str) -> None:
+        """Start the kernel now, as papermill would, and have it run ``preload`` silently.
+
+        The kernel process boots and imports while this process prepares the first notebook, so
+        the first notebook finds its modules loaded. A silent request makes no cell, no output and
+        no execution count; the notebook's own requests are answered after it.
+        """
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.manager = AsyncKernelManager(kernel_name=self.kernel_name, config=_kernel_config())
+        with _kernel_environment(), _chdir(self.out):
+            # the arguments and folder nbclient starts a notebook's kernel with
+            run_sync(self.manager.start_kernel)(cwd=str(self.out),
+                                                extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            client = BlockingKernelClient()
+            client.load_connection_info(self.manager.get_connection_info())
+            client.start_channels()
+            client.execute(preload, silent=True, store_history=False)
+        self._preloading = client
 
     def next_manager(self):
         """The kernel manager for the next notebook, its kernel (once started) with an empty namespace."""
         from jupyter_client.manager import AsyncKernelManager
 
+        if self._preloading is not None:  # the first notebook: its kernel is the one just started
+            with _chdir(self.out):
+                self._preloading.stop_channels()
+            self._preloading = None
+            return self.manager
         if self.manager is not None and self.manager.has_kernel:
             if not self._reset():  # a kernel that cannot be reset is replaced by a new one
                 self.shutdown()
@@ -255,6 +296,10 @@ class _SharedKernel:
                 client.stop_channels()
 
     def shutdown(self) -> None:
+        if self._preloading is not None:
+            with _chdir(self.out):
+                self._preloading.stop_channels()
+            self._preloading = None
         if self.manager is not None and self.manager.has_kernel:
             from jupyter_core.utils import run_sync
 
@@ -289,6 +334,14 @@ def _execute(path: Path, target: Path, parameters: dict[str, Any], kernel: _Shar
         raise ReportError(f"notebook {path.name} failed in cell {err.cell_index} (execution count "
                           f"{err.exec_count}): {err.ename}: {err.evalue}{hint}; the partial notebook is kept "
                           f"at {target}") from None
+
+
+def _import_quietly(name: str) -> None:
+    """Import a module ahead of its use (in a thread); a failure is left for the real import to report."""
+    try:
+        __import__(name)
+    except Exception:  # noqa: BLE001 - the import where it is used raises it properly
+        pass
 
 
 def _read_json(path: Path) -> dict[str, Any]:
