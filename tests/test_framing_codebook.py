@@ -79,3 +79,17 @@ def test_indicator_spans_point_at_the_phrases_as_written_also_after_characters_t
     assert shifted[moved[-1][0]:moved[-1][1]] == "corrupción"
     for text in (plain, shifted, "", "ﬁ", "İstanbul police seized cocaine", "SEÑOR, la extradición"):
         assert indicator_spans(text) == _spans_char_by_char(text)
+
+
+def test_indicator_matches_asked_twice_answer_alike_and_follow_the_codebook(tmp_path):
+    from analysis.framing.codebook import CODEBOOK_PATH
+
+    texts = ["La Marina desplegó tropas y militarizó las cárceles", "Poverty and youth recruitment", "Weather"]
+    first = indicator_matches(texts)
+    first[0]["militarization"].append("changed by the caller")
+    again = indicator_matches(list(texts))  # the same texts in a new list: answered from the last call
+    assert again == indicator_matches(texts) and again[0]["militarization"] and "changed by the caller" not in again[0]["militarization"]
+    other = tmp_path / "codebook.yaml"  # another codebook, whose militarization indicators are different
+    other.write_text(CODEBOOK_PATH.read_text(encoding="utf-8").replace("tropas", "tropasx"), encoding="utf-8")
+    assert indicator_matches(texts, other)[0]["militarization"] != again[0]["militarization"]
+    assert indicator_matches(texts[:2]) == again[:2]

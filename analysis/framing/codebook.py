@@ -86,14 +86,24 @@ def _context_pattern(path: str) -> re.Pattern | None:
     return _phrase_pattern(_read_codebook(path).get("context_indicators", []))
 
 
+#: The texts and codebook of the last :func:`indicator_matches` call, and its answer: scoring passages
+#: and writing their evidence ask for the same matches one after the other.
+_LAST_MATCHES: list = []
+
+
 def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = None) -> list[dict[str, list[str]]]:
     """Indicator phrases found in each text, per frame (accent- and case-insensitive)."""
-    patterns = _indicator_patterns(str(codebook_path or CODEBOOK_PATH))
+    path = str(codebook_path or CODEBOOK_PATH)
+    key = (path, tuple(texts))
+    if _LAST_MATCHES and _LAST_MATCHES[0] == key:
+        return [{f: list(found) for f, found in row.items()} for row in _LAST_MATCHES[1]]
+    patterns = _indicator_patterns(path)
     out = []
-    for text in texts:
+    for text in key[1]:
         folded = _fold(text)
         out.append({f: (p.findall(folded) if p is not None else []) for f, p in patterns.items()})
-    return out
+    _LAST_MATCHES[:] = [key, out]
+    return [{f: list(found) for f, found in row.items()} for row in out]
 
 
 #: ``_fold`` of each character met so far (a passage repeats few distinct characters), and the
