@@ -165,9 +165,11 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     statuses: dict[str, dict[str, Any]] = {}
     kernel = _SharedKernel(kernel_name, out)
 
+    def own_parameters(path: Path) -> dict[str, Any]:
+        return {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
+
     def key_of(path: Path) -> str:
-        own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
-        return notebook_key(path, own, kernel_name, inputs)
+        return notebook_key(path, own_parameters(path), kernel_name, inputs)
 
     try:
         if any(not records.unchanged(p.name, key_of(p), out / "notebooks" / p.name) for p in paths):
@@ -177,7 +179,6 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
                 threading.Thread(target=_import_quietly, args=("nbconvert",), daemon=True).start()
         for path in paths:
             target = out / "notebooks" / path.name
-            own = {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
             start = time.perf_counter()
             key = key_of(path)
             if records.unchanged(path.name, key, target):
@@ -186,7 +187,7 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
             else:
                 records.starting(path.name)
                 try:
-                    _execute(path, target, own, kernel, out, progress)
+                    _execute(path, target, own_parameters(path), kernel, out, progress)
                 except ReportError:
                     records.save(failed=path.name)
                     raise
@@ -227,7 +228,8 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
 class _SharedKernel:
     """One kernel for the notebooks of a run that have to run, so that imports are paid once.
 
-    The kernel starts (in ``out``, in safe-path mode) with the first notebook that runs; before each
+    The kernel starts (in ``out``, in safe-path mode) before the first notebook that runs, and
+    imports the package (:data:`PRELOAD`) while the runner imports papermill; before each
     further notebook its namespace is emptied (``%reset -f``) and its cells are counted from 1 again,
     so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
     Shut down at the end.
