@@ -517,6 +517,20 @@ def test_cosine_neighbours_are_exact_self_first_and_repeatable():
         cosine_knn(unit[:3], 5)
 
 
+def test_cosine_neighbours_are_the_same_for_any_number_of_threads(monkeypatch):
+    from analysis.topics import knn
+
+    rng = np.random.default_rng(4)
+    unit = rng.normal(size=(3 * knn._BLOCK + 77, 384)).astype(np.float32)  # four blocks
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    graphs = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(knn, "_knn_threads", lambda threads=threads: threads)
+        graphs.append(knn.cosine_knn(unit, 9))
+    for indices, distances in graphs[1:]:
+        assert np.array_equal(indices, graphs[0][0]) and np.array_equal(distances, graphs[0][1])
+
+
 def test_umap_kernels_get_a_disk_cache_and_the_parallel_variant_does_not():
     import umap.layouts
 
