@@ -95,14 +95,15 @@ def indicator_matches(texts: Sequence[str], codebook_path: str | Path | None = N
     """Indicator phrases found in each text, per frame (accent- and case-insensitive)."""
     path = str(codebook_path or CODEBOOK_PATH)
     key = (path, tuple(texts))
-    if _LAST_MATCHES and _LAST_MATCHES[0] == key:
-        return [{f: list(found) for f, found in row.items()} for row in _LAST_MATCHES[1]]
+    last = _LAST_MATCHES[0] if _LAST_MATCHES else None  # one (key, answer) pair, read once: thread-safe
+    if last is not None and last[0] == key:
+        return [{f: list(found) for f, found in row.items()} for row in last[1]]
     patterns = _indicator_patterns(path)
     out = []
     for text in key[1]:
         folded = _fold(text)
         out.append({f: (p.findall(folded) if p is not None else []) for f, p in patterns.items()})
-    _LAST_MATCHES[:] = [key, out]
+    _LAST_MATCHES[:] = [(key, out)]
     return [{f: list(found) for f, found in row.items()} for row in out]
 
 
