@@ -191,3 +191,32 @@ def test_the_warnings_of_a_notebook_not_run_again_stay_in_the_run_record(tmp_pat
     assert _statuses(again)["02-topics.ipynb"] == runner.NOT_RERUN
     assert [w["message"] for w in first["warnings"]] == [w["message"] for w in again["warnings"]] == \
         ["fell back to k-means"]
+
+
+@pytest.mark.slow
+def test_the_shared_kernel_stops_the_clients_each_notebook_made(tmp_path):
+    """nbclient leaves the client of a kernel manager it is handed running; the runner stops it
+    after each notebook, so a process that runs many reports does not pile up threads and sockets."""
+    import nbformat
+
+    source = tmp_path / "tiny.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                                               nbformat.v4.new_code_cell("print(x + 1)")],
+                                        metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                 "display_name": "Python 3"}})
+    nbformat.write(notebook, source)
+    out = tmp_path / "out"
+    out.mkdir()
+    kernel = runner._SharedKernel("python3", out)
+    try:
+        kernel.start(preload="import json")
+        made = []
+        for name in ("a", "b"):
+            runner._execute(source, out / f"{name}.ipynb", {"x": 41}, kernel, out, False)
+            made += kernel._clients
+            assert kernel._clients and all(c.channels_running for c in kernel._clients)
+        executed = nbformat.read(out / "b.ipynb", as_version=4)
+        assert executed.cells[-1].outputs[0]["text"] == "42\n" and executed.cells[-1].execution_count == 3
+    finally:
+        kernel.shutdown()
+    assert kernel._clients == [] and made and not any(c.channels_running or not c.context.closed for c in made)

@@ -239,6 +239,31 @@ class _SharedKernel:
         self.kernel_name, self.out = kernel_name, out
         self.manager = None
         self._preloading = None  # the client that sent the preload, until the first notebook runs
+        self._clients: list = []  # the clients nbclient made of the manager for the current notebook
+
+    def _new_manager(self):
+        """A kernel manager whose clients are recorded, so that :meth:`release_clients` can stop them."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        manager = AsyncKernelManager(kernel_name=self.kernel_name, config=_kernel_config())
+        make = manager.client
+
+        def client(**kwargs):
+            made = make(**kwargs)
+            self._clients.append(made)
+            return made
+
+        manager.client = client
+        return manager
+
+    def release_clients(self) -> None:
+        """Stop the channels of the clients a notebook's run made (their threads, sockets, zmq context).
+
+        nbclient leaves the client of a kernel manager it was handed (as here) running when the
+        notebook ends; one per notebook would pile up in a process that runs many reports.
+        """
+        while self._clients:
+            self._clients.pop().stop_channels()
 
     def start(self, preload: str) -> None:
         """Start the kernel now, as papermill would, and have it run ``preload`` silently.
@@ -248,10 +273,9 @@ class _SharedKernel:
         no execution count; the notebook's own requests are answered after it.
         """
         from jupyter_client import BlockingKernelClient
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self.manager = AsyncKernelManager(kernel_name=self.kernel_name, config=_kernel_config())
+        self.manager = self._new_manager()
         with _kernel_environment(), _chdir(self.out):
             # the arguments and folder nbclient starts a notebook's kernel with
             run_sync(self.manager.start_kernel)(cwd=str(self.out),
@@ -264,8 +288,7 @@ class _SharedKernel:
 
     def next_manager(self):
         """The kernel manager for the next notebook, its kernel (once started) with an empty namespace."""
-        from jupyter_client.manager import AsyncKernelManager
-
+        self.release_clients()
         if self._preloading is not None:  # the first notebook: its kernel is the one just started
             with _chdir(self.out):
                 self._preloading.stop_channels()
@@ -275,7 +298,7 @@ class _SharedKernel:
             if not self._reset():  # a kernel that cannot be reset is replaced by a new one
                 self.shutdown()
         if self.manager is None or not self.manager.has_kernel:
-            self.manager = AsyncKernelManager(kernel_name=self.kernel_name, config=_kernel_config())
+            self.manager = self._new_manager()
         return self.manager
 
     def _reset(self) -> bool:
@@ -298,6 +321,7 @@ class _SharedKernel:
                 client.stop_channels()
 
     def shutdown(self) -> None:
+        self.release_clients()
         if self._preloading is not None:
             with _chdir(self.out):
                 self._preloading.stop_channels()
