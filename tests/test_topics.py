@@ -856,3 +856,25 @@ def test_the_finer_grain_splits_a_topic_that_would_still_hold_the_bulk(monkeypat
     assert capped.run_record_["n_topics"] > uncapped.run_record_["n_topics"]
     # the cap is part of the refinement only: a corpus without a dominant topic is clustered as before
     assert "max_cluster_size" not in plain.run_record_["parameters"]["hdbscan"]
+
+
+def test_bertopics_datamapplot_notice_is_ignored_even_without_bertopics_own_filter():
+    """BERTopic's plotting module warns that datamapplot is missing; BERTopic's global "ignore
+    UserWarning" filter can be dropped by another thread's ``catch_warnings`` while it imports, so
+    this package ignores that one message itself (here: the module run with no BERTopic filter at all)."""
+    import subprocess
+    import sys
+
+    check = """
+import importlib.util, sys
+import analysis.topics
+spec = importlib.util.find_spec("bertopic")  # found, not imported: none of BERTopic's own filters
+path = spec.submodule_search_locations[0] + "/plotting/_datamap.py"
+module_spec = importlib.util.spec_from_file_location("bertopic.plotting._datamap", path)
+module_spec.loader.exec_module(importlib.util.module_from_spec(module_spec))
+assert "bertopic" not in sys.modules
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", check], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

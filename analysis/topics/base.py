@@ -17,6 +17,13 @@ __all__ = ["OUTLIER_LABEL", "OutlierStrategy", "StopWords", "TopicModelWarning",
 
 OUTLIER_LABEL = "outliers"
 
+# BERTopic's plotting module warns at import that its optional datamapplot is missing; BERTopic's
+# own "ignore UserWarning" filter normally hides it, but a thread leaving a ``catch_warnings`` block
+# while BERTopic imports (UMAP's layout runs in one during a fit) can drop that filter first. This
+# project draws no data maps: the one message is ignored, from the start, in every thread.
+warnings.filterwarnings("ignore", message="Data map plotting is unavailable", category=UserWarning,
+                        module=r"bertopic\.")
+
 OutlierStrategy = Literal["embeddings", "none"]
 StopWords = Literal["en+es", "en", "es"]
 _CHOICES: dict[str, tuple[str, ...]] = {
