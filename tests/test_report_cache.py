@@ -92,3 +92,24 @@ def test_every_stage_of_a_run_goes_through_the_cache(tmp_path, seeds_dir):
     again = Analysis(corpus=str(seeds_dir), out_dir=str(tmp_path / "out"), show_progress=False).load_corpus()
     pd.testing.assert_frame_equal(again.passages, corpus.passages)
     assert run.stage_record("corpus")["seconds"] == record["seconds"]  # reused, not rebuilt
+
+
+def test_a_stage_does_not_record_the_third_party_notices_the_package_ignores(tmp_path):
+    """A build records warnings with "always", which would bring back BERTopic's import-time notice
+    that datamapplot is missing whenever a stage is the first to import BERTopic."""
+    from analysis._notices import IGNORED_NOTICES
+
+    cache = StageCache(tmp_path / "state")
+
+    def build():
+        for notice in IGNORED_NOTICES:  # as the module the notice comes from raises it
+            warnings.warn_explicit(notice["message"] + " (as BERTopic says it)", notice["category"],
+                                   "_datamap.py", 10, module="bertopic.plotting._datamap")
+        warnings.warn_explicit("another notice", UserWarning, "_datamap.py", 11, module="bertopic.plotting._datamap")
+        return {}
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        cache.run("topics", "fp", build, lambda record: record)
+    assert [str(w.message) for w in caught] == ["another notice"]
+    assert cache.record("topics")["warnings"] == [{"category": "UserWarning", "message": "another notice"}]

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .._notices import ignore_notices
+
 __all__ = ["StageCache", "fingerprint", "inputs_fingerprint", "plain_table"]
 
 T = TypeVar("T")
@@ -143,6 +145,7 @@ class StageCache:
             start = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                ignore_notices()  # what the package ignores stays ignored
                 info = build()
             pairs = dict.fromkeys((w.category.__name__, str(w.message)) for w in caught
                                   if not issubclass(w.category, _SILENT_BY_DEFAULT))  # each once, in order

@@ -12,17 +12,14 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from .._notices import ignore_notices
+
 __all__ = ["OUTLIER_LABEL", "OutlierStrategy", "StopWords", "TopicModelWarning", "check_choice", "check_inputs",
            "unit_rows"]
 
 OUTLIER_LABEL = "outliers"
 
-# BERTopic's plotting module warns at import that its optional datamapplot is missing; BERTopic's
-# own "ignore UserWarning" filter normally hides it, but a thread leaving a ``catch_warnings`` block
-# while BERTopic imports (UMAP's layout runs in one during a fit) can drop that filter first. This
-# project draws no data maps: the one message is ignored, from the start, in every thread.
-warnings.filterwarnings("ignore", message="Data map plotting is unavailable", category=UserWarning,
-                        module=r"bertopic\.")
+ignore_notices()  # BERTopic's notice that datamapplot is missing, among others (analysis._notices)
 
 OutlierStrategy = Literal["embeddings", "none"]
 StopWords = Literal["en+es", "en", "es"]
