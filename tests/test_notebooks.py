@@ -50,7 +50,7 @@ def test_notebooks_tables_and_run_record(report_dir):
         errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, source.name
         assert nbformat.read(source, as_version=4).cells[1].get("outputs") == []  # sources untouched
-        # one kernel for the run, preloaded before the first notebook: each still counts its cells from 1
+        # one kernel for the run, started before the first notebook: each still counts its cells from 1
         counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
         assert counts == list(range(1, len(counts) + 1)), source.name
     tables = report_dir / "tables"

@@ -66,14 +66,14 @@ from analysis.report import runner  # noqa: E402
 class _Calls(list):
     def __init__(self) -> None:
         super().__init__()
-        self.starts: list[str] = []
+        self.starts = 0
 
 
 @pytest.fixture
 def fake_kernel(monkeypatch):
     """Notebooks "run" without a kernel: each writes its executed copy and one table named after it.
 
-    The list holds the notebooks run; ``.starts`` what the kernel was started to preload."""
+    The list holds the notebooks run; ``.starts`` counts the kernels started ahead of them."""
     calls = _Calls()
 
     def execute(path, target, parameters, kernel, out, progress):
@@ -83,7 +83,10 @@ def fake_kernel(monkeypatch):
         (out / "tables" / f"{path.stem}.csv").write_text(f"seed\n{parameters.get('seed', 0)}\n", encoding="utf-8")
 
     monkeypatch.setattr(runner, "_execute", execute)
-    monkeypatch.setattr(runner._SharedKernel, "start", lambda self, preload: calls.starts.append(preload))
+    def start(self):
+        calls.starts += 1
+
+    monkeypatch.setattr(runner._SharedKernel, "start", start)
     return calls
 
 
@@ -104,14 +107,13 @@ NAMES = ["01-corpus.ipynb", "02-topics.ipynb", "03-framing.ipynb", "04-report.ip
 def test_a_warm_rerun_runs_no_notebook_and_keeps_every_executed_copy(tmp_path, corpus, fake_kernel):
     out = tmp_path / "out"
     first = runner.run_report(str(corpus), str(out), progress=False)
-    # the kernel is started (and preloads the package) once, before the first notebook
-    assert _statuses(first) == dict.fromkeys(NAMES, "ran") and fake_kernel == NAMES
-    assert fake_kernel.starts == [runner.PRELOAD]
+    # the kernel is started once, before the first notebook
+    assert _statuses(first) == dict.fromkeys(NAMES, "ran") and fake_kernel == NAMES and fake_kernel.starts == 1
     assert (out / "report.html").is_file()
     kept = {p: p.stat().st_mtime_ns for p in [*out.glob("notebooks/*"), *out.glob("tables/*"), out / "report.html"]}
     again = runner.run_report(str(corpus), str(out), progress=False)
     assert _statuses(again) == dict.fromkeys(NAMES, runner.NOT_RERUN) and fake_kernel == NAMES  # no new call
-    assert fake_kernel.starts == [runner.PRELOAD]  # and no kernel was started
+    assert fake_kernel.starts == 1  # and no kernel was started
     assert {p: p.stat().st_mtime_ns for p in kept} == kept
     assert json.loads((out / "run.json").read_text())["notebooks"] == again["notebooks"]
     assert set(again["notebook_seconds"]) == set(NAMES)
@@ -134,7 +136,7 @@ def test_a_deleted_or_changed_product_reruns_exactly_the_notebook_that_wrote_it(
     (out / "tables" / "03-framing.csv").write_text("seed\n7\n", encoding="utf-8")
     fake_kernel.clear()
     record = runner.run_report(str(corpus), str(out), progress=False)
-    assert fake_kernel == ["02-topics.ipynb", "03-framing.ipynb"] and len(fake_kernel.starts) == 2
+    assert fake_kernel == ["02-topics.ipynb", "03-framing.ipynb"] and fake_kernel.starts == 2
     assert _statuses(record)["01-corpus.ipynb"] == _statuses(record)["04-report.ipynb"] == runner.NOT_RERUN
     assert (out / "tables" / "02-topics.csv").is_file() and (out / "tables" / "03-framing.csv").read_text() == "seed\n0\n"
     fake_kernel.clear()
@@ -209,11 +211,14 @@ def test_the_shared_kernel_stops_the_clients_each_notebook_made(tmp_path):
     out.mkdir()
     kernel = runner._SharedKernel("python3", out)
     try:
-        kernel.start(preload="import json")
+        kernel.start()
+        started = kernel.manager
+        assert started.has_kernel  # booting while the caller goes on
         made = []
         for name in ("a", "b"):
             runner._execute(source, out / f"{name}.ipynb", {"x": 41}, kernel, out, False)
             made += kernel._clients
+            assert kernel.manager is started  # the first notebook ran in the kernel started ahead, the second too
             assert kernel._clients and all(c.channels_running for c in kernel._clients)
         executed = nbformat.read(out / "b.ipynb", as_version=4)
         assert executed.cells[-1].outputs[0]["text"] == "42\n" and executed.cells[-1].execution_count == 3

@@ -45,8 +45,6 @@ __all__ = ["NOTEBOOK_DIR", "NOT_RERUN", "ReportError", "notebook_key", "notebook
 NOT_RERUN = "unchanged, not rerun"
 #: The record of what each notebook last wrote into OUT (under OUT/state).
 NOTEBOOKS_RECORD = "notebooks.json"
-#: What the kernel imports as soon as it starts, before the first notebook's cells are sent.
-PRELOAD = "import analysis.report, IPython.display"
 
 
 class ReportError(RuntimeError):
@@ -173,8 +171,8 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
 
     try:
         if any(not records.unchanged(p.name, key_of(p), out / "notebooks" / p.name) for p in paths):
-            # the kernel boots and imports the package while this process imports papermill
-            kernel.start(preload=PRELOAD)
+            # the kernel boots while this process imports papermill
+            kernel.start()
             if any(p.name == REPORT_NOTEBOOK for p in paths):  # needed at the end, imported meanwhile
                 threading.Thread(target=_import_quietly, args=("nbconvert",), daemon=True).start()
         for path in paths:
@@ -228,9 +226,8 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
 class _SharedKernel:
     """One kernel for the notebooks of a run that have to run, so that imports are paid once.
 
-    The kernel starts (in ``out``, in safe-path mode) before the first notebook that runs, and
-    imports the package (:data:`PRELOAD`) while the runner imports papermill; before each
-    further notebook its namespace is emptied (``%reset -f``) and its cells are counted from 1 again,
+    The kernel starts (in ``out``, in safe-path mode) before the first notebook that runs, so it
+    boots while the runner imports papermill; before each further notebook its namespace is emptied (``%reset -f``) and its cells are counted from 1 again,
     so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
     Shut down at the end.
     """
@@ -238,8 +235,8 @@ class _SharedKernel:
     def __init__(self, kernel_name: str, out: Path) -> None:
         self.kernel_name, self.out = kernel_name, out
         self.manager = None
-        self._preloading = None  # the client that sent the preload, until the first notebook runs
         self._clients: list = []  # the clients nbclient made of the manager for the current notebook
+        self._used = False  # whether a notebook has run in the current kernel (then it is reset first)
 
     def _new_manager(self):
         """A kernel manager whose clients are recorded, so that :meth:`release_clients` can stop them."""
@@ -265,40 +262,28 @@ class _SharedKernel:
         while self._clients:
             self._clients.pop().stop_channels()
 
-    def start(self, preload: str) -> None:
-        """Start the kernel now, as papermill would, and have it run ``preload`` silently.
-
-        The kernel process boots and imports while this process prepares the first notebook, so
-        the first notebook finds its modules loaded. A silent request makes no cell, no output and
-        no execution count; the notebook's own requests are answered after it.
-        """
-        from jupyter_client import BlockingKernelClient
+    def start(self) -> None:
+        """Start the kernel now, as nbclient would start it for the first notebook (same folder and
+        arguments), so that it boots while this process prepares that notebook."""
         from jupyter_core.utils import run_sync
 
         self.manager = self._new_manager()
         with _kernel_environment(), _chdir(self.out):
-            # the arguments and folder nbclient starts a notebook's kernel with
             run_sync(self.manager.start_kernel)(cwd=str(self.out),
                                                 extra_arguments=["--HistoryManager.hist_file=:memory:"])
-            client = BlockingKernelClient()
-            client.load_connection_info(self.manager.get_connection_info())
-            client.start_channels()
-            client.execute(preload, silent=True, store_history=False)
-        self._preloading = client
 
     def next_manager(self):
         """The kernel manager for the next notebook, its kernel (once started) with an empty namespace."""
         self.release_clients()
-        if self._preloading is not None:  # the first notebook: its kernel is the one just started
-            with _chdir(self.out):
-                self._preloading.stop_channels()
-            self._preloading = None
+        if self.manager is not None and self.manager.has_kernel and not self._used:
+            self._used = True  # the first notebook: its kernel is the one just started
             return self.manager
         if self.manager is not None and self.manager.has_kernel:
             if not self._reset():  # a kernel that cannot be reset is replaced by a new one
                 self.shutdown()
         if self.manager is None or not self.manager.has_kernel:
-            self.manager = self._new_manager()
+            self.manager = self._new_manager()  # its kernel is started by papermill for this notebook
+        self._used = True
         return self.manager
 
     def _reset(self) -> bool:
@@ -322,10 +307,6 @@ class _SharedKernel:
 
     def shutdown(self) -> None:
         self.release_clients()
-        if self._preloading is not None:
-            with _chdir(self.out):
-                self._preloading.stop_channels()
-            self._preloading = None
         if self.manager is not None and self.manager.has_kernel:
             from jupyter_core.utils import run_sync
 
