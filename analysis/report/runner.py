@@ -166,11 +166,9 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
     def own_parameters(path: Path) -> dict[str, Any]:
         return {k: v for k, v in params.items() if path.name in declared.get(k, {}).get("notebooks", [])}
 
-    def key_of(path: Path) -> str:
-        return notebook_key(path, own_parameters(path), kernel_name, inputs)
-
+    keys = {path.name: notebook_key(path, own_parameters(path), kernel_name, inputs) for path in paths}
     try:
-        if any(not records.unchanged(p.name, key_of(p), out / "notebooks" / p.name) for p in paths):
+        if any(not records.unchanged(p.name, keys[p.name], out / "notebooks" / p.name) for p in paths):
             # the kernel boots while this process imports papermill
             kernel.start()
             if any(p.name == REPORT_NOTEBOOK for p in paths):  # needed at the end, imported meanwhile
@@ -178,7 +176,7 @@ def run_report(corpus: str, out_dir: str, parameters: dict[str, Any] | None = No
         for path in paths:
             target = out / "notebooks" / path.name
             start = time.perf_counter()
-            key = key_of(path)
+            key = keys[path.name]
             if records.unchanged(path.name, key, target):
                 records.keep(path.name)
                 status = NOT_RERUN
@@ -227,8 +225,8 @@ class _SharedKernel:
     """One kernel for the notebooks of a run that have to run, so that imports are paid once.
 
     The kernel starts (in ``out``, in safe-path mode) before the first notebook that runs, so it
-    boots while the runner imports papermill; before each further notebook its namespace is emptied (``%reset -f``) and its cells are counted from 1 again,
-    so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
+    boots while the runner imports papermill; before each further notebook its namespace is
+    emptied (``%reset -f``) and its cells are counted from 1 again, so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
     Shut down at the end.
     """
 
