@@ -40,7 +40,7 @@ def test_console_script_help_and_bad_parameter_before_anything_runs(tmp_path):
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("group_by", "colour", "parameter 'group_by' must be one of source, country, collection, language, got 'colour'"),
+    ("group_by", "colour", "parameter 'group_by' must be one of source, country, country_given, collection, language, got 'colour'"),
     ("date_from", "2024-13-01", "parameter 'date_from' must be a date written YYYY-MM-DD, or None, got '2024-13-01'"),
     ("ntopics", "3", "unknown parameter 'ntopics' (did you mean 'n_topics'?)"),
 ])

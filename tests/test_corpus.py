@@ -503,3 +503,39 @@ def test_error_load_without_saved_corpus(tmp_path):
 
 def test_corpus_error_is_a_value_error():
     assert issubclass(CorpusError, ValueError)
+
+
+@pytest.mark.parametrize("value, code", [
+    ("es", "es"), ("ES", "es"), ("es-MX", "es"), ("en_US", "en"), ("Spanish", "es"), ("Español", "es"),
+    ("spa", "es"), ("English", "en"), ("inglés", "en"), ("", ""), ("Klingon", ""), ("zh", ""),
+])
+def test_a_tables_language_cell_is_read_as_a_language(value, code):
+    from analysis.corpus.metadata import language_code
+
+    assert language_code(value) == code
+
+
+def test_a_language_the_table_gives_is_used_and_a_bad_one_is_noted(tmp_path):
+    # an English text the detector reads as English, given as Spanish: the table wins
+    text = ("The navy seized two tonnes of cocaine off the coast on Tuesday, the ministry said in a statement "
+            "that gave no further details about the operation.")
+    other = ("Farmers in the valley say that the new road has brought buyers for their coffee and cocoa, and "
+             "that fewer young people now leave for the cities.")
+    third = ("The city council approved a budget for new schools and clinics in the poorest districts after a "
+             "long debate that ran late into the night.")
+    (tmp_path / "a.csv").write_text("id,idioma,text\n"
+                                   f'given,Español,"{text}"\n'
+                                   f'none,,"{other}"\n'
+                                   f'odd,Klingon,"{third}"\n', encoding="utf-8")
+    corpus = load_corpus(tmp_path, show_progress=False)
+    assert corpus.articles.set_index("article_id")["language"].to_dict() == {"given": "es", "none": "en", "odd": "en"}
+    assert corpus.columns[next(iter(corpus.columns))]["language"] == "idioma"
+    reasons = corpus.manifest.set_index("article_id")["reason"]
+    assert "language 'Klingon' is not one of en, es" in reasons["odd"]
+    # the language filter reads the given language
+    kept = load_corpus(tmp_path, language="es", show_progress=False).articles["article_id"].tolist()
+    assert kept == ["given"]
+    # a column named by the caller is read too
+    (tmp_path / "a.csv").write_text("id,lengua_del_texto,text\n" f'given,es,"{text}"\n', encoding="utf-8")
+    corpus = load_corpus(tmp_path, language_column="lengua_del_texto", show_progress=False)
+    assert corpus.articles["language"].tolist() == ["es"]

@@ -134,3 +134,41 @@ def test_ingest_reads_the_outlets_country_from_the_url(tmp_path):
                                    f'xx,https://example.org/nota,"{text} Otra vez."\n', encoding="utf-8")
     countries = load_corpus(tmp_path, show_progress=False).articles.set_index("article_id")["country"]
     assert countries.to_dict() == {"co": "Colombia", "xx": "Brazil"}
+
+
+@pytest.mark.parametrize("value, code", [
+    ("MX", "MX"), ("mx", "MX"), ("MEX", "MX"), ("México", "MX"), ("mexico", "MX"), ("Perú", "PE"),
+    ("Estados Unidos", "US"), ("USA", "US"), ("United States", "US"), ("colombiano", "CO"), ("Spain", "ES"),
+    ("", ""), ("  ", ""), ("Narnia", ""), ("XX", ""), ("Sinaloa", ""),  # a state is not a country
+])
+def test_a_tables_country_cell_is_read_as_a_country(value, code):
+    from analysis.corpus.places import country_code
+
+    assert country_code(value) == code
+
+
+def test_a_tables_country_column_is_kept_and_read_as_the_outlets_country(tmp_path):
+    from analysis.corpus import load_corpus
+
+    text = ("Amenazaron al alcalde de Prado. El panfleto apareció en el parque principal del municipio y el "
+            "alcalde pidió protección a las autoridades del departamento.")
+    # two more articles that name Prado only, worded apart so that they are not near-duplicates
+    other = ("En Prado la comunidad denunció amenazas contra líderes sociales durante la semana, y pidió a la "
+             "Gobernación más presencia de la fuerza pública en las veredas.")
+    third = ("Un concejal de Prado recibió un mensaje intimidatorio en su celular; la Personería abrió una "
+             "investigación y recomendó medidas de protección para su familia.")
+    culiacan = ("Capturado en Culiacán, en México, un narcotraficante buscado por la justicia colombiana; la "
+                "Fiscalía pidió su extradición tras una investigación de dos años.")
+    (tmp_path / "a.csv").write_text("id,país,text\n"
+                                   f'given,Colombia,"{text}"\n'
+                                   f'none,,"{other}"\n'
+                                   f'abroad,CO,"{culiacan}"\n'
+                                   f'odd,Narnia,"{third}"\n', encoding="utf-8")
+    corpus = load_corpus(tmp_path, show_progress=False)
+    articles = corpus.articles.set_index("article_id")
+    # without the column the Brazilian Prado wins; with it Prado is read as a Colombian town
+    assert articles["country"].to_dict() == {"given": "Colombia", "none": "Brazil", "abroad": "Mexico", "odd": "Brazil"}
+    # the table's country is kept as given, whatever the text is about
+    assert articles["country_given"].to_dict() == {"given": "Colombia", "none": "", "abroad": "Colombia", "odd": ""}
+    reasons = corpus.manifest.set_index("article_id")["reason"]
+    assert "country 'Narnia' is not a country name" in reasons["odd"] and reasons["given"] == ""

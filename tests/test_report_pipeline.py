@@ -177,3 +177,20 @@ def test_framing_frames_only_new_passages_and_matches_a_cold_run(tmp_path, monke
         tmp_path / "model")
     _, record = framed(corpus, out)
     assert record["passages_reused"] == 0
+
+
+def test_passages_carry_the_tables_country_and_language_for_grouping(tmp_path):
+    lead = ("La Marina aseguró dos toneladas de cocaína en el puerto de Manzanillo, Colima, y detuvo a tres "
+            "tripulantes de una embarcación que venía del sur.")
+    other = ("Productores de café del Cauca pidieron al Gobierno créditos y vías para dejar la coca, y dijeron "
+             "que los jóvenes de sus veredas no tienen otro trabajo.")
+    (tmp_path / "news.csv").write_text("id,country,lang,text\n"
+                                      f'a,MX,es,"{lead}"\n'
+                                      f'b,Colombia,Spanish,"{other}"\n', encoding="utf-8")
+    run = Analysis(corpus=str(tmp_path / "news.csv"), out_dir=str(tmp_path / "out"), cache_dir=str(tmp_path / "c"),
+                   group_by="country_given")
+    table = run.passage_table().drop_duplicates("article_id").set_index("article_id")
+    assert table["country_given"].to_dict() == {"a": "Mexico", "b": "Colombia"}
+    assert table["language"].to_dict() == {"a": "es", "b": "es"}
+    assert table["country"].to_dict() == {"a": "Mexico", "b": "Colombia"}
+    assert run.group_by == "country_given"

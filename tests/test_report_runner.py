@@ -10,7 +10,7 @@ from analysis.report.settings import Settings, SettingsError, parameters_cell
 
 REQUIRED = {"corpus", "out_dir", "embedding_model", "seed", "n_topics", "min_topic_size", "date_from", "date_to",
             "group_by", "language", "topic_names", "dayfirst", "text_column", "title_column", "date_column",
-            "source_column", "id_column", "framing_model", "relevant_only"}
+            "source_column", "id_column", "country_column", "language_column", "framing_model", "relevant_only"}
 
 
 def test_notebooks_are_committed_clean_with_a_parameters_cell():

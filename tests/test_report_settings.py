@@ -16,13 +16,13 @@ def test_defaults_names_and_help_come_from_one_place():
     assert settings.group_by == "source" and settings.n_topics is None and settings.seed == 0
     assert Settings.names() == tuple(Settings.defaults()) == tuple(Settings.help())
     assert all(Settings.help().values())
-    assert GROUP_BY == ("source", "country", "collection", "language")
+    assert GROUP_BY == ("source", "country", "country_given", "collection", "language")
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.seed = 1  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"group_by": "colour"}, "parameter 'group_by' must be one of source, country, collection, language, got 'colour'"),
+    ({"group_by": "colour"}, "parameter 'group_by' must be one of source, country, country_given, collection, language, got 'colour'"),
     ({"date_from": "2024-13-01"}, "parameter 'date_from' must be a date written YYYY-MM-DD, or None, got '2024-13-01'"),
     ({"date_to": "1 May 2024"}, "parameter 'date_to' must be a date written YYYY-MM-DD"),
     ({"date_from": "2024-05-02", "date_to": "2024-05-01"}, "date_from='2024-05-02' is after date_to='2024-05-01'"),
@@ -95,7 +95,9 @@ def test_replace_and_load_options():
     assert settings.n_topics == 4 and settings.language == "es"
     assert settings.load_options() == {"language": "es", "date_from": "2024-01-01", "date_to": None, "dayfirst": None,
                                        "text_column": None, "title_column": None, "date_column": None,
-                                       "source_column": None, "id_column": None}
+                                       "source_column": None, "id_column": None, "country_column": None,
+                                       "language_column": None}
+    assert Settings(country_column="pais").load_options()["country_column"] == "pais"
     assert Settings.from_pairs([("dayfirst", "true"), ("date_column", "pub_date")]).load_options()["dayfirst"] is True
     with pytest.raises(SettingsError, match="unknown parameter 'topics'"):
         settings.replace(topics=4)

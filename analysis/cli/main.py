@@ -35,6 +35,7 @@ def _corpus(args: argparse.Namespace) -> int:
     header = {"auto": "auto", "yes": True, "no": False}[args.header]
     corpus = load_corpus(args.path, text_column=args.text_column, title_column=args.title_column,
                          date_column=args.date_column, source_column=args.source_column, id_column=args.id_column,
+                         country_column=args.country_column, language_column=args.language_column,
                          header=header, language=args.language, date_from=args.date_from, date_to=args.date_to,
                          dayfirst=args.dayfirst, drop_duplicates=not args.keep_duplicates,
                          show_progress=not args.quiet)
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--date-column", help="column holding the publication date (tables)")
     corpus.add_argument("--source-column", help="column holding the outlet (tables)")
     corpus.add_argument("--id-column", help="column holding a unique article id (tables)")
+    corpus.add_argument("--country-column", help="column giving the country, kept as country_given (tables)")
+    corpus.add_argument("--language-column", help="column giving the language, used instead of detecting it (tables)")
     corpus.add_argument("--header", choices=["auto", "yes", "no"], default="auto",
                         help="whether CSV/TSV files have a header row (default: auto)")
     corpus.add_argument("--language", help="keep only articles in this language (ISO code, e.g. en, es)")

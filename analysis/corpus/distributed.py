@@ -232,6 +232,8 @@ def load_corpus_dask(
     source_column: str | int | None = None,
     url_column: str | int | None = None,
     id_column: str | int | None = None,
+    country_column: str | int | None = None,
+    language_column: str | int | None = None,
     header: Header = "auto",
     min_passage_words: int = 8,
     max_passage_words: int = 180,
@@ -269,7 +271,7 @@ def load_corpus_dask(
 
     options = _validate(
         dict(text=text_column, title=title_column, date=date_column, source=source_column, url=url_column,
-             id=id_column),
+             id=id_column, country=country_column, language=language_column),
         header, min_passage_words, max_passage_words, drop_duplicates, language, date_from, date_to, False)
     options = replace(options, dayfirst=dayfirst)  # the order of a column is decided per block here
     inputs = find_inputs(Path(path))

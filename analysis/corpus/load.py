@@ -32,9 +32,9 @@ from .clean import Cleaned, clean_documents
 from .dedupe import find_duplicates
 from .dates import resolve_dates
 from .memo import IngestMemo, text_key
-from .metadata import LANGUAGE_SAMPLE_CHARS, LANGUAGES, detect_languages, main_country, parse_date
+from .metadata import LANGUAGE_SAMPLE_CHARS, LANGUAGES, detect_languages, language_code, main_country, parse_date
 from .passages import passage_spans
-from .places import home_country
+from .places import COVERED_COUNTRIES, country_code, country_name, home_country
 from .readers import (
     HTML_SUFFIXES,
     TABLE_SUFFIXES,
@@ -54,7 +54,7 @@ DateLike = str | date | pd.Timestamp | None
 #: Column -> dtype of :attr:`Corpus.articles`.
 ARTICLE_COLUMNS: dict[str, str] = {
     "article_id": "str", "title": "str", "date": "datetime64[ns]", "source": "str", "url": "str",
-    "author": "str", "site": "str", "language": "str", "collection": "str", "country": "str",
+    "author": "str", "site": "str", "language": "str", "collection": "str", "country": "str", "country_given": "str",
     "text": "str", "n_words": "int64", "status": "str", "duplicate_of": "str", "input": "str",
 }
 #: Column -> dtype of :attr:`Corpus.passages`.
@@ -165,6 +165,8 @@ def load_corpus(
     source_column: str | int | None = None,
     url_column: str | int | None = None,
     id_column: str | int | None = None,
+    country_column: str | int | None = None,
+    language_column: str | int | None = None,
     header: Header = "auto",
     min_passage_words: int = 8,
     max_passage_words: int = 180,
@@ -186,6 +188,15 @@ def load_corpus(
         Table columns for each field; by default found by common names (text/body/content/
         article/description, title/headline, date/published/published_at, source/outlet/
         publisher, url/link, id). Columns of a header-less CSV are numbered from 0.
+    country_column, language_column : str or int, optional
+        Table columns giving each article's country and language (by default a column named
+        country/pais or language/lang/idioma). A language given there ("es", "Spanish",
+        "es-MX") is the article's and is not detected. A country ("MX", "México", "Colombia") is
+        kept as ``country_given``; ``country``, the country the article is about, is still read
+        from the text, with a given covered country taken as the outlet's own (its towns are read
+        as home, as for an address ending ``.com.mx``), since a table's country is often the
+        outlet's rather than the story's. Group by either (``group_by="country_given"``). A cell
+        that names no supported language or no country is noted in the manifest and ignored.
     header : True, False or "auto"
         Whether CSV/TSV files start with a header row; "auto" decides from the first row. A
         header-less file such as ag_news (class, title, description) is mapped by content: the
@@ -226,7 +237,7 @@ def load_corpus(
     """
     options = _validate(
         dict(text=text_column, title=title_column, date=date_column, source=source_column,
-             url=url_column, id=id_column),
+             url=url_column, id=id_column, country=country_column, language=language_column),
         header, min_passage_words, max_passage_words, drop_duplicates, language, date_from, date_to,
         show_progress,
     )
@@ -333,11 +344,19 @@ def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | N
                   memo: IngestMemo | None = None) -> pd.DataFrame:
     memo = memo if memo is not None else IngestMemo()
     texts = [c.text for c in cleaned]
-    samples = [text[:LANGUAGE_SAMPLE_CHARS] for text in texts]  # all the detector reads
-    languages = memo.lookup("language", [text_key(sample) for sample in samples],
-                            lambda missing: detect_languages([samples[i] for i in missing]))
-    # the outlet's country (from its address) is part of the key: it changes how towns are read
-    homes = [home_country(doc.url) for doc in docs]
+    given_languages, given_countries = _given_metadata(docs)
+    # a language the table gives is the article's; the others are detected
+    languages = list(given_languages)
+    todo = [i for i, lang in enumerate(given_languages) if not lang]
+    samples = [texts[i][:LANGUAGE_SAMPLE_CHARS] for i in todo]  # all the detector reads
+    detected = memo.lookup("language", [text_key(sample) for sample in samples],
+                           lambda missing: detect_languages([samples[j] for j in missing]))
+    for i, lang in zip(todo, detected, strict=True):
+        languages[i] = lang
+    # the outlet's country (from its address, else the table's country of a covered country) is
+    # part of the key: it changes how towns are read
+    homes = [home_country(doc.url) or (code if code in COVERED_COUNTRIES else "")
+             for doc, code in zip(docs, given_countries)]
     countries = memo.lookup("country", [text_key(c.text, c.title, c.place, home) for c, home in zip(cleaned, homes)],
                             lambda missing: [main_country(cleaned[i].text, title=cleaned[i].title,
                                                           place=cleaned[i].place, home=homes[i]) for i in missing])
@@ -346,16 +365,38 @@ def _article_rows(docs: list[RawDoc], cleaned: list[Cleaned], dayfirst: bool | N
         {
             "article_id": doc.article_id, "title": c.title, "date": when.date, "source": c.source,
             "url": doc.url, "author": c.author, "site": doc.site, "language": lang,
-            "collection": doc.collection, "country": country,
+            "collection": doc.collection, "country": country, "country_given": country_name(code) if code else "",
             "text": c.text, "n_words": len(c.text.split()), "status": "loaded", "duplicate_of": "",
             "input": doc.input,
         }
-        for doc, c, lang, country, when in zip(docs, cleaned, languages, countries, dates)
+        for doc, c, lang, country, code, when in zip(docs, cleaned, languages, countries, given_countries, dates)
     ]
     frame = _typed(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
     frame["reason"] = ""
     frame["date_note"] = [when.note for when in dates]
     return frame
+
+
+def _given_metadata(docs: list[RawDoc]) -> tuple[list[str], list[str]]:
+    """Each article's language code and country code from its table's cells ("" where none).
+
+    A cell that names no supported language or no country is noted in the manifest (the article
+    is kept, and its language detected or its country read from the text as when no cell is given).
+    """
+    languages, countries = [], []
+    for doc in docs:
+        lang, code = language_code(doc.language), country_code(doc.country)
+        notes = [doc.note] if doc.note else []
+        if doc.language.strip() and not lang:
+            notes.append(f"language {doc.language.strip()!r} is not one of {', '.join(LANGUAGES)} "
+                         "(give an ISO 639-1 code or the language's name); detected from the text")
+        if doc.country.strip() and not code:
+            notes.append(f"country {doc.country.strip()!r} is not a country name or ISO 3166 code; "
+                         "country_given left empty")
+        doc.note = "; ".join(notes)
+        languages.append(lang)
+        countries.append(code)
+    return languages, countries
 
 
 def _date_column(doc: RawDoc) -> str:

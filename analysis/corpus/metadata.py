@@ -105,6 +105,31 @@ def domain_of(url: str) -> str:
 # --- language -------------------------------------------------------------------------------
 
 
+#: Names and three-letter codes of :data:`LANGUAGES` a table may give (folded: lower case, no accents).
+_LANGUAGE_NAMES: dict[str, str] = {
+    "english": "en", "ingles": "en", "eng": "en", "spanish": "es", "espanol": "es", "castellano": "es",
+    "spa": "es", "portuguese": "pt", "portugues": "pt", "por": "pt", "french": "fr", "frances": "fr",
+    "francais": "fr", "fra": "fr", "fre": "fr", "german": "de", "aleman": "de", "deutsch": "de", "deu": "de",
+    "ger": "de", "italian": "it", "italiano": "it", "ita": "it",
+}
+
+
+def language_code(value: str) -> str:
+    """The code in :data:`LANGUAGES` of a language as a table cell gives it, "" when it names none.
+
+    Accepts the code itself, a regional tag ("es-MX", "en_US"), a three-letter code ("spa") or the
+    language's English or own name ("Spanish", "Español").
+    """
+    import unicodedata
+
+    text = (value or "").strip().lower()
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    head = re.split(r"[-_]", text, maxsplit=1)[0]
+    if head in LANGUAGES:
+        return head
+    return _LANGUAGE_NAMES.get(text, "")
+
+
 @lru_cache(maxsize=1)
 def _language_detector():
     """The lingua detector for :data:`LANGUAGES`, built once per process."""

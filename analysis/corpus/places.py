@@ -35,7 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["COVERED_COUNTRIES", "country_scores", "home_country", "main_country"]
+__all__ = ["COVERED_COUNTRIES", "country_code", "country_name", "country_scores", "home_country", "main_country"]
 
 #: ISO 3166 code -> name of the countries whose states and cities are in the gazetteer.
 COVERED_COUNTRIES: dict[str, str] = {
@@ -372,6 +372,34 @@ def _weight(entry: _Entry) -> float:
 #: bare ``.co`` is a generic address worldwide and shows no country.
 _SECOND_LEVEL = frozenset({"com", "org", "net", "gob", "gov", "edu", "mil", "info", "tv", "web", "nom"})
 _GENERIC_CCTLDS = frozenset({"co", "tv"})
+
+
+def country_code(value: str) -> str:
+    """ISO 3166 code of a country as a table cell gives it, "" when it names none.
+
+    Accepts an alpha-2 or alpha-3 code ("MX", "mex"), a country's English or Spanish name, with or
+    without accents ("Mexico", "Perú", "Estados Unidos", "USA"), or a demonym ("colombiano").
+    """
+    text = (value or "").strip()
+    if not text:
+        return ""
+    gazetteer = _gazetteer()
+    if len(text) == 2 and text.isalpha() and text.upper() in gazetteer.names:
+        return text.upper()
+    if len(text) == 3 and text.isalpha():
+        import pycountry
+
+        found = pycountry.countries.get(alpha_3=text.upper())
+        if found is not None:
+            return found.alpha_2
+    codes = {entry.code for entry in gazetteer.entries.get(_key(text), ())
+             if entry.kind in ("country", "other", "us", "demonym")}
+    return codes.pop() if len(codes) == 1 else ""
+
+
+def country_name(code: str) -> str:
+    """The name this package files a country under ("MX" -> "Mexico")."""
+    return _gazetteer().names.get(code, code)
 
 
 def home_country(host: str) -> str:

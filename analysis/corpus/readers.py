@@ -61,6 +61,9 @@ class RawDoc:
     url: str = ""
     author: str = ""
     site: str = ""
+    #: A table's own country and language cells, as written (read in :func:`.load._article_rows`).
+    country: str = ""
+    language: str = ""
     skip_reason: str = ""
     #: Something the reader changed or noticed and reports in the manifest (a renamed column, ...).
     note: str = ""

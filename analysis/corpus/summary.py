@@ -81,4 +81,4 @@ def column_summary(columns: dict[str, dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-_SHOWN_ROLES = ("text", "title", "date", "source", "id", "url")
+_SHOWN_ROLES = ("text", "title", "date", "source", "id", "url", "country", "language")

@@ -24,7 +24,7 @@ from .metadata import domain_of
 from .readers import CorpusError, InputFile, RawDoc, decode_bytes, label_names, warn_if_large
 
 Header = bool | Literal["auto"]
-ROLES = ("text", "title", "date", "source", "url", "id", "author", "collection")
+ROLES = ("text", "title", "date", "source", "url", "id", "author", "collection", "country", "language")
 
 #: Column names recognised for each role, best first (compared lower-case, "_" for spaces).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -38,6 +38,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "article_id", "doc_id", "docid", "uid", "guid"),
     "author": ("author", "authors", "byline", "writer"),
     "collection": ("collection", "category", "class", "label", "section", "topic"),
+    "country": ("country", "pais", "país", "country_code", "country_name"),
+    "language": ("language", "lang", "idioma", "language_code"),
 }
 _ALL_ALIASES = {alias for aliases in _ALIASES.values() for alias in aliases}
 _SAMPLE_ROWS = 200
@@ -425,6 +427,8 @@ def _row_doc(item: InputFile, number: int, row: dict[str, object], mapping: dict
         url=url,
         author=cell("author"),
         site=domain_of(url),
+        country=cell("country"),
+        language=cell("language"),
         note="; ".join(notes),
         file=item.label,
         id_scope=scope if row_id else "",

@@ -414,8 +414,8 @@ class Analysis:
     def passage_table(self) -> pd.DataFrame:
         """Passages with their article's metadata (title, date, source, country, collection, language)."""
         corpus = self.load_corpus()
-        keep = [c for c in ("article_id", "title", "date", "source", "country", "collection", "language")
-                if c in corpus.articles.columns]
+        keep = [c for c in ("article_id", "title", "date", "source", "country", "country_given", "collection",
+                            "language") if c in corpus.articles.columns]
         return corpus.passages.merge(corpus.articles[keep], on="article_id", how="left")
 
     def framing_model_record(self) -> dict[str, Any]:

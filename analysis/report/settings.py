@@ -24,13 +24,13 @@ from ..vectorize import DEFAULT_MODEL
 
 __all__ = ["GROUP_BY", "GroupBy", "Settings", "SettingsError", "parameters_cell"]
 
-GroupBy = Literal["source", "country", "collection", "language"]
+GroupBy = Literal["source", "country", "country_given", "collection", "language"]
 #: Article columns that framing and topics can be compared by.
 GROUP_BY: tuple[str, ...] = get_args(GroupBy)
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Table fields whose column can be named (``text_column`` ...).
-_ROLES = ("text", "title", "date", "source", "id")
+_ROLES = ("text", "title", "date", "source", "id", "country", "language")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
@@ -65,8 +65,9 @@ class Settings:
         Smallest topic in passages (at least 2); None sizes it from the corpus.
     date_from, date_to : str or None
         Keep articles dated on or after / on or before this day, as ``YYYY-MM-DD``.
-    group_by : {"source", "country", "collection", "language"}
-        Article column framing and topics are compared by.
+    group_by : {"source", "country", "country_given", "collection", "language"}
+        Article column framing and topics are compared by: ``country`` is the country an article
+        is about, read from its text; ``country_given`` the one its table's country column gives.
     language : {"en", "es", "pt", "fr", "de", "it"} or None
         Keep only articles in this language; None keeps all.
     topic_names : str or None
@@ -78,6 +79,10 @@ class Settings:
         :mod:`analysis.corpus.dates`).
     text_column, title_column, date_column, source_column, id_column : str or None
         The table columns holding each field; None detects them by common names.
+    country_column, language_column : str or None
+        The table columns giving each article's country (kept as ``country_given``) and language
+        (used instead of detecting it); None reads a column named country/pais or
+        language/lang/idioma when there is one.
     framing_model : str or None
         Folder of a framing model saved by ``analysis framing train``; None uses the shipped one.
     relevant_only : bool, default False
@@ -99,7 +104,9 @@ class Settings:
     min_topic_size: int | None = _param(None, "count", "smallest topic, in passages; None sizes it from the corpus")
     date_from: str | None = _param(None, "day", "keep articles dated on or after this day (YYYY-MM-DD)")
     date_to: str | None = _param(None, "day", "keep articles dated on or before this day (YYYY-MM-DD)")
-    group_by: GroupBy = _param("source", "group", "compare framing by: source (outlet), country or collection")
+    group_by: GroupBy = _param("source", "group", "compare framing by: source (outlet), country (read from the "
+                                                      "text), country_given (the table's country column), "
+                                                      "collection or language")
     language: str | None = _param(None, "language", "keep only articles in this language (en, es, ...); None keeps all")
     topic_names: str | None = _param(None, "file", "CSV topic,name (or YAML) naming topics; same name merges them; None reads OUT/topic_names.csv if there")
     dayfirst: bool | None = _param(None, "flag", "numeric dates put the day first (05/07/2004 is 5 July): True, False, or None to decide per column")
@@ -108,6 +115,10 @@ class Settings:
     date_column: str | None = _param(None, "column", "table column holding the publication date; None detects it")
     source_column: str | None = _param(None, "column", "table column holding the outlet; None detects it")
     id_column: str | None = _param(None, "column", "table column holding a unique article id; None numbers the rows")
+    country_column: str | None = _param(None, "column", "table column giving the country (kept as country_given); "
+                                                         "None reads a column named country or pais")
+    language_column: str | None = _param(None, "column", "table column giving the language (not detected then); "
+                                                          "None reads a column named language, lang or idioma")
     framing_model: str | None = _param(None, "model", "folder of a framing model saved by `analysis framing train`; None uses the shipped one")
     relevant_only: bool = _param(False, "bool", "True leaves articles judged off-topic (relevance score) out of the framing tables and figures")
 
