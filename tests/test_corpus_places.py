@@ -172,3 +172,4 @@ def test_a_tables_country_column_is_kept_and_read_as_the_outlets_country(tmp_pat
     assert articles["country_given"].to_dict() == {"given": "Colombia", "none": "", "abroad": "Colombia", "odd": ""}
     reasons = corpus.manifest.set_index("article_id")["reason"]
     assert "country 'Narnia' is not a country name" in reasons["odd"] and reasons["given"] == ""
+    assert "by country as given: (none) 2, Colombia 2" in corpus.summary()

@@ -29,6 +29,8 @@ def corpus_summary(articles: pd.DataFrame, passages: pd.DataFrame, manifest: pd.
         "by collection: " + _counts(loaded["collection"], "(top level)"),
         "by country: " + _counts(loaded["country"], "(none)"),
     ]
+    if "country_given" in loaded and (loaded["country_given"] != "").any():
+        lines.append("by country as given: " + _counts(loaded["country_given"], "(none)"))
     notes = manifest.loc[manifest["date_note"] != "", "date_note"] if "date_note" in manifest else None
     if notes is not None and len(notes):
         undated = int(notes.str.contains("left undated").sum())
