@@ -16,6 +16,13 @@ What it prints, in one run:
   get the same label, and accuracy per language; then the same on the pairs neither of whose
   sentences is close to a codebook example the model is trained on (cosine >= 0.9 in the
   encoder's space: some pairs repeat an example word for word).
+* Paragraphs: the shipped model on the team-written paragraph pairs
+  (``benchmarks/data/parallel_paragraphs.csv``, never trained on): share of pairs given the same
+  label, accuracy and F1 per language, and how many framed paragraphs it calls neither. Four
+  team sessions (AI agents, not human annotators; column ``writer``) wrote 60 news paragraphs each
+  from the codebook alone, 20 of each frame, in English and in Latin American Spanish; each side
+  was then coded blind (codebook and passage only) by another session (``*_blind_coder``), never
+  the same one for both sides of a pair.
 * Off-topic: the shipped model on the held-out half of BBC News (articles never used in
   training): share of passages per category labelled militarization or root cause, the
   mean stance of each category's articles with a bootstrap 95% CI, and the share of articles
@@ -37,6 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from analysis.framing import DEFAULT_MODEL_DIR, FramingClassifier  # noqa: E402
 from analysis.framing.codebook import codebook_examples  # noqa: E402
+from analysis.framing.frames import FRAMES  # noqa: E402
 from analysis.framing.gold import default_corpora_dir  # noqa: E402
 from analysis.framing.instrument import validate_instrument  # noqa: E402
 from analysis.framing.protocol import offtopic_passages  # noqa: E402
@@ -88,6 +96,29 @@ def languages() -> None:
           f"ES {np.mean(es[unseen] == gold[unseen]):.1%}")
 
 
+def paragraphs() -> None:
+    """The shipped model on the team-written paragraph pairs, which nothing is trained on."""
+    from sklearn.metrics import f1_score
+
+    pairs = pd.read_csv(REPO / "benchmarks" / "data" / "parallel_paragraphs.csv", keep_default_na=False)
+    model = FramingClassifier.load(DEFAULT_MODEL_DIR)
+    embedder = Embedder(show_progress=False)
+    gold = pairs["label"].to_numpy()
+    labels = {lang: model.predict(pairs[lang].tolist(), embeddings=embedder.encode(pairs[lang].tolist()))
+              for lang in ("en", "es")}
+    print(f"== parallel paragraphs ({len(pairs)} team-written EN/ES news paragraphs, each side coded blind by "
+          f"another session: {np.mean(pairs['en_blind_label'] == gold):.0%} and "
+          f"{np.mean(pairs['es_blind_label'] == gold):.0%} agree with the writer): same label "
+          f"{np.mean(labels['en'] == labels['es']):.1%}")
+    for lang, predicted in labels.items():
+        f1 = f1_score(gold, predicted, labels=list(FRAMES), average=None)
+        missed = {frame: int(((gold == frame) & (predicted == "neither")).sum()) for frame in FRAMES if frame != "neither"}
+        print(f"  {lang}: accuracy {np.mean(predicted == gold):.1%}, macro-F1 {f1.mean():.3f} ("
+              + ", ".join(f"{frame} {value:.2f}" for frame, value in zip(FRAMES, f1))
+              + "); framed paragraphs called neither: "
+              + ", ".join(f"{frame} {n} of {int((gold == frame).sum())}" for frame, n in missed.items()))
+
+
 def offtopic(corpora: Path) -> None:
     held = offtopic_passages(corpora, half=1, per_category=100_000)
     held = held[held["corpus"] == "bbc"]
@@ -126,6 +157,7 @@ def main() -> None:
         return
     encoders = args.encoders.split(",")
     languages()
+    paragraphs()
     offtopic(corpora)
     speed(encoders, corpora)
     if not args.skip_encoders:
