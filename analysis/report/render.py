@@ -40,7 +40,8 @@ __all__ = ["FORMATS", "FigureSpec", "figure_key", "table_hash", "corpus_tables",
            "highlight_indicators", "interactive", "topic_overview", "topics_with_term"]
 
 UNKNOWN = "(unknown)"
-GROUP_LABELS = {"source": "Outlet", "country": "Country", "country_given": "Country (as given)", "collection": "Collection", "language": "Language"}
+GROUP_LABELS = {"source": "Outlet", "country": "Country", "country_given": "Country (as given)",
+                "collection": "Collection", "language": "Language"}
 
 
 def corpus_tables(run: Analysis) -> dict[str, pd.DataFrame]:
