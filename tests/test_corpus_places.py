@@ -173,3 +173,19 @@ def test_a_tables_country_column_is_kept_and_read_as_the_outlets_country(tmp_pat
     reasons = corpus.manifest.set_index("article_id")["reason"]
     assert "country 'Narnia' is not a country name" in reasons["odd"] and reasons["given"] == ""
     assert "by country as given: (none) 2, Colombia 2" in corpus.summary()
+
+
+def test_the_country_checks_record_a_coder_and_no_text():
+    from pathlib import Path
+
+    import pandas as pd
+
+    from analysis.corpus.places import country_code, country_name
+
+    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+    for name, extra in (("country_check.csv", "set"), ("country_column_check.csv", "sample")):
+        check = pd.read_csv(data / name, dtype=str, keep_default_na=False)
+        assert list(check.columns) == ["corpus", "article_id", "country", extra, "coder"], name
+        assert check["coder"].str.startswith("session-").all() and check["article_id"].is_unique, name
+        known = {value for value in check["country"] if value}  # names as the detector writes them
+        assert all(country_name(country_code(value)) == value for value in known), name
