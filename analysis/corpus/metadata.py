@@ -120,10 +120,9 @@ def language_code(value: str) -> str:
     Accepts the code itself, a regional tag ("es-MX", "en_US"), a three-letter code ("spa") or the
     language's English or own name ("Spanish", "Español").
     """
-    import unicodedata
+    from .places import _fold  # lower case, accents stripped
 
-    text = (value or "").strip().lower()
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = _fold((value or "").strip())
     head = re.split(r"[-_]", text, maxsplit=1)[0]
     if head in LANGUAGES:
         return head

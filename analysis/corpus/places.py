@@ -504,12 +504,12 @@ def main_country(text: str, *, title: str = "", place: str = "", home: str = "")
     """
     scores = country_scores(text, title=title, place=place, home=home)
     if not scores:
-        return _gazetteer().names.get(home, home) if home else ""
+        return country_name(home) if home else ""
     code = max(scores, key=lambda c: scores[c])
     if code == "US":  # US actors are in most of this news: the US wins only by a wide margin
         region = max((score for c, score in scores.items() if c in COVERED_COUNTRIES), default=0.0)
         if region >= _MIN_SCORE and scores[code] < _US_MARGIN * region:
             code = max((c for c in scores if c in COVERED_COUNTRIES), key=lambda c: scores[c])
     if scores[code] < _MIN_SCORE:
-        return _gazetteer().names.get(home, home) if home else ""
-    return _gazetteer().names.get(code, code)
+        return country_name(home) if home else ""
+    return country_name(code)

@@ -226,8 +226,8 @@ class _SharedKernel:
 
     The kernel starts (in ``out``, in safe-path mode) before the first notebook that runs, so it
     boots while the runner imports papermill; before each further notebook its namespace is
-    emptied (``%reset -f``) and its cells are counted from 1 again, so a notebook sees only what it defines, as in a kernel of its own; imported modules stay loaded.
-    Shut down at the end.
+    emptied (``%reset -f``) and its cells are counted from 1 again, so a notebook sees only what it
+    defines, as in a kernel of its own; imported modules stay loaded. Shut down at the end.
     """
 
     def __init__(self, kernel_name: str, out: Path) -> None:
